@@ -1,0 +1,10 @@
+"""Dagster assets of claimhouse, one group per warehouse layer: raw → staging → core → marts."""
+from .checks import ASSET_CHECKS
+from .core import core_analysis
+from .marts import MART_ASSETS
+from .raw import raw_documents
+from .staging import staging_documents
+
+ALL_ASSETS = [raw_documents, staging_documents, core_analysis, *MART_ASSETS]
+
+__all__ = ["ALL_ASSETS", "ASSET_CHECKS"]

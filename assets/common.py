@@ -1,0 +1,36 @@
+"""Shared pieces of the asset definitions: keys, the DuckDB pool, metadata helpers."""
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from claimhouse.warehouse import count, preview_markdown
+
+# Every op that opens the warehouse belongs to this pool; dagster.yaml limits it to one
+# at a time, so DuckDB (one writing process per file) never sees two writers.
+DUCKDB_POOL = "claimhouse_duckdb"
+
+RAW_DOCUMENTS = dg.AssetKey(["raw", "documents"])
+STAGING_DOCUMENTS = dg.AssetKey(["staging", "documents"])
+CORE_KEYS = {name: dg.AssetKey(["core", name]) for name in ("sentences", "claims", "quantities", "entities")}
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, preview_sql: str | None = None,
+                   **extra: object) -> dict:
+    """Row count, a preview and the documented columns of a warehouse table."""
+    schema, name = table.split(".")
+    cols = con.execute(
+        "select column_name, data_type, comment from duckdb_columns() where schema_name = ? and table_name = ? "
+        "order by column_index", [schema, name]).fetchall()
+    if preview_sql is None:
+        preview_sql = (f"select * exclude (content) from {table}" if table == "raw.documents"
+                       else f"select * from {table}")
+    meta: dict = {
+        "dagster/row_count": count(con, table),
+        "table": table,
+        "preview": dg.MetadataValue.md(preview_markdown(con, preview_sql)),
+        "dagster/column_schema": dg.TableSchema(columns=[
+            dg.TableColumn(name=c, type=t, description=d or None) for c, t, d in cols]),
+    }
+    meta.update({k: v for k, v in extra.items() if v is not None})
+    return meta

@@ -1,0 +1,30 @@
+"""Marts layer: one asset per SQL file in warehouse/marts/."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from claimhouse import steps
+
+from .common import CORE_KEYS, DUCKDB_POOL, STAGING_DOCUMENTS, table_metadata
+from .resources import WarehouseResource
+
+
+def _mart_asset(sql_path: Path) -> dg.AssetsDefinition:
+    table = steps.mart_table(sql_path)
+    schema, name = table.split(".")
+    first_line = sql_path.read_text(encoding="utf-8").splitlines()[0].lstrip("- ").strip()
+
+    @dg.asset(key=[schema, name], deps=[STAGING_DOCUMENTS, *CORE_KEYS.values()], group_name="marts",
+              kinds={"duckdb", "sql"}, pool=DUCKDB_POOL, description=first_line,
+              metadata={"sql_file": str(sql_path.relative_to(sql_path.parents[2]))})
+    def _mart(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            rows = steps.build_mart(con, sql_path)
+            context.log.info(f"{table}: {rows} rows")
+            return dg.MaterializeResult(metadata=table_metadata(con, table))
+
+    return _mart
+
+
+MART_ASSETS = [_mart_asset(p) for p in steps.mart_files()]

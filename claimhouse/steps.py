@@ -1,0 +1,460 @@
+"""The pipeline's steps over the warehouse: scan → clean → analyse → marts.
+
+Dagster-free: each step takes an open DuckDB connection, does only the work that
+new or changed input needs (cost grows with new documents, not with the corpus),
+processes documents in batches (on worker processes when there are many), and
+returns counts of what it kept and what it sent to quarantine. The Dagster
+assets in ``assets/`` are thin wrappers around these functions.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from . import progress
+from .parallel import map_batches
+from .types import RejectedInput
+from .warehouse import MARTS_DIR, append, count, run_script
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+CLEAN_BATCH = 64
+ANALYSE_BATCH = 16
+SCAN_BATCH = 500
+ENGLISH = ("en",)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def doc_id_for(content_sha256: str) -> str:
+    """Stable document id: the same input bytes always give the same id."""
+    return "d" + content_sha256[:20]
+
+
+@dataclass
+class StepResult:
+    step: str
+    processed: int = 0  # documents this run looked at
+    written: int = 0  # documents this run added
+    quarantined: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def as_metadata(self) -> dict:
+        return {"documents_processed": self.processed, "documents_written": self.written,
+                "documents_quarantined": self.quarantined, **self.extra}
+
+
+def _quarantine_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"source_path": pl.Utf8, "doc_id": pl.Utf8, "stage": pl.Utf8,
+                                      "reason": pl.Utf8, "detail": pl.Utf8, "seen_at": pl.Datetime("us")})
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
+    """Record refused documents once: a (path, document, stage) already recorded is kept as it was."""
+    if not rows:
+        return 0
+    frame = _quarantine_frame(rows).unique(subset=["source_path", "doc_id", "stage"], keep="first")
+    con.register("_q", frame.to_arrow())
+    try:
+        before = count(con, "quarantine.documents")
+        con.execute("""
+            insert into quarantine.documents (source_path, doc_id, stage, reason, detail, seen_at)
+            select q.source_path, q.doc_id, q.stage, q.reason, q.detail, q.seen_at from _q q
+            where not exists (select 1 from quarantine.documents d
+                              where d.source_path = q.source_path and d.stage = q.stage
+                                and d.doc_id is not distinct from q.doc_id)""")
+        return count(con, "quarantine.documents") - before
+    finally:
+        con.unregister("_q")
+
+
+# ------------------------------------------------------------------ raw: scan
+def list_input_files(seeds_dir: Path) -> list[Path]:
+    """Every regular, non-hidden file below ``seeds_dir``, in a stable order."""
+    out = []
+    for root, dirs, files in os.walk(seeds_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+    return out
+
+
+def _stat_frame(paths: Iterable[Path]) -> pl.DataFrame:
+    names, sizes, mtimes = [], [], []
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            continue  # vanished between listing and stat: the next scan sees it
+        names.append(str(p.resolve()))
+        sizes.append(st.st_size)
+        mtimes.append(st.st_mtime_ns)
+    return pl.DataFrame({"source_path": names, "byte_size": sizes, "mtime_ns": mtimes},
+                        schema={"source_path": pl.Utf8, "byte_size": pl.Int64, "mtime_ns": pl.Int64})
+
+
+def changed_files(con: duckdb.DuckDBPyConnection, paths: Iterable[Path]) -> pl.DataFrame:
+    """The files that are new, or whose size or modification time differs from the last scan."""
+    stats = _stat_frame(paths)
+    con.register("_stat", stats.to_arrow())
+    try:
+        return con.execute("""
+            select s.source_path, s.byte_size, s.mtime_ns from _stat s
+            left join raw.files f using (source_path)
+            where f.source_path is null or f.byte_size <> s.byte_size or f.mtime_ns <> s.mtime_ns
+            order by s.source_path""").pl()
+    finally:
+        con.unregister("_stat")
+
+
+def _read_one(path: str, size: int) -> tuple[bytes | None, RejectedInput | None]:
+    if size > MAX_INPUT_BYTES:
+        return None, RejectedInput("too_large", f"{size} bytes is over the {MAX_INPUT_BYTES} byte input limit")
+    try:
+        return Path(path).read_bytes(), None
+    except OSError as exc:
+        return None, RejectedInput("unreadable", f"{type(exc).__name__}: {exc}")
+
+
+def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] | None = None) -> StepResult:
+    """Land new and changed input files in raw.documents (one row per distinct content)."""
+    from .ingest import detect
+
+    seeds_dir = Path(seeds_dir)
+    if paths:
+        candidates = [Path(p) for p in paths]
+    else:
+        if not seeds_dir.is_dir():
+            raise FileNotFoundError(f"seeds folder {seeds_dir} does not exist")
+        candidates = list_input_files(seeds_dir)
+    todo = changed_files(con, candidates)
+    result = StepResult("raw", extra={"files_seen": len(candidates), "files_changed": todo.height})
+    rep = progress.reporter()
+    rep.start("scan", todo.height)
+    for offset in range(0, todo.height, SCAN_BATCH):
+        chunk = todo.slice(offset, SCAN_BATCH)
+        files, docs, bad = [], [], []
+        ts = now()
+        for path, size, mtime in chunk.iter_rows():
+            data, err = _read_one(path, size)
+            digest = sha256(data) if data is not None else sha256(f"unreadable:{path}:{size}:{mtime}".encode())
+            doc_id = doc_id_for(digest)
+            fmt, encoding = "unknown", None
+            if err is None:
+                try:
+                    det = detect(data, path)
+                    fmt, encoding = det.source_format, det.encoding
+                except RejectedInput as exc:
+                    err = exc
+                except Exception as exc:  # a detector bug must not stop the run
+                    err = RejectedInput("detect_error", f"{type(exc).__name__}: {exc}")
+            if err is not None:
+                bad.append({"source_path": path, "doc_id": doc_id, "stage": "raw", "reason": err.reason,
+                            "detail": err.detail, "seen_at": ts})
+            files.append({"source_path": path, "byte_size": size, "mtime_ns": mtime, "content_sha256": digest,
+                          "doc_id": doc_id, "first_seen_at": ts, "last_changed_at": ts})
+            docs.append({"doc_id": doc_id, "source_path": path, "source_format": fmt, "content_sha256": digest,
+                         "byte_size": size, "ingested_at": ts, "encoding": encoding, "content": data or b""})
+        con.begin()
+        try:
+            before = count(con, "raw.documents")
+            frame = pl.DataFrame(docs).unique(subset=["doc_id"], keep="first", maintain_order=True)
+            con.register("_docs", frame.to_arrow())
+            con.execute("""insert into raw.documents
+                select doc_id, source_path, source_format, content_sha256, byte_size, ingested_at, encoding, content
+                from _docs where doc_id not in (select doc_id from raw.documents)""")
+            con.unregister("_docs")
+            con.register("_files", pl.DataFrame(files).to_arrow())
+            con.execute("""insert into raw.files select * from _files
+                on conflict (source_path) do update set
+                    byte_size = excluded.byte_size, mtime_ns = excluded.mtime_ns,
+                    last_changed_at = case when raw.files.content_sha256 <> excluded.content_sha256
+                                           then excluded.last_changed_at else raw.files.last_changed_at end,
+                    content_sha256 = excluded.content_sha256, doc_id = excluded.doc_id""")
+            con.unregister("_files")
+            result.quarantined += quarantine(con, bad)
+            result.written += count(con, "raw.documents") - before
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+        result.processed += chunk.height
+        rep.advance("scan", chunk.height)
+    rep.finish("scan")
+    result.extra["documents_retracted"] = retract_superseded(con)
+    return result
+
+
+def retract_superseded(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove downstream rows of documents whose file now holds other content.
+
+    raw.documents keeps every version ever seen; staging and core hold only the
+    documents some input file currently contains.
+    """
+    stale = [r[0] for r in con.execute("""
+        select doc_id from staging.documents
+        where doc_id not in (select doc_id from raw.files)""").fetchall()]
+    if not stale:
+        return 0
+    con.begin()
+    for table in ("core.quantities", "core.entities", "core.claims", "core.sentences",
+                  "core.analysed_documents", "staging.documents"):
+        con.execute(f"delete from {table} where doc_id in (select unnest(?))", [stale])
+    con.execute("update staging.documents set duplicate_of = null where duplicate_of in (select unnest(?))", [stale])
+    con.commit()
+    return len(stale)
+
+
+# ---------------------------------------------------------------- staging: clean
+def _clean_batch(batch: list[tuple[str, str, bytes]]) -> list[dict]:
+    """Worker: detect + clean each (doc_id, source_path, content); never raises for one bad document."""
+    from .clean import clean
+    from .ingest import detect
+
+    out = []
+    for doc_id, path, data in batch:
+        try:
+            det = detect(data, path)
+            doc = clean(det, path)
+            text = doc.text
+            out.append({"ok": True, "doc_id": doc_id, "source_path": path, "source_format": det.source_format,
+                        "url": doc.url, "outlet": doc.outlet, "original_outlet": doc.original_outlet,
+                        "site_name": doc.site_name, "title": doc.title, "author": doc.author,
+                        "published_at": doc.published_at.replace(tzinfo=None) if doc.published_at else None,
+                        "language": doc.language, "text": text,
+                        "text_sha256": sha256(text.encode("utf-8")), "word_count": len(text.split())})
+        except RejectedInput as exc:
+            out.append({"ok": False, "doc_id": doc_id, "source_path": path, "reason": exc.reason, "detail": exc.detail})
+        except Exception as exc:  # a cleaner bug on one page must not stop the run
+            out.append({"ok": False, "doc_id": doc_id, "source_path": path, "reason": "clean_error",
+                        "detail": f"{type(exc).__name__}: {exc}"})
+    return out
+
+
+STAGING_SCHEMA = {
+    "doc_id": pl.Utf8, "source_path": pl.Utf8, "source_format": pl.Utf8, "url": pl.Utf8, "outlet": pl.Utf8,
+    "original_outlet": pl.Utf8, "site_name": pl.Utf8, "title": pl.Utf8, "author": pl.Utf8,
+    "published_at": pl.Datetime("us"), "language": pl.Utf8, "text": pl.Utf8, "text_sha256": pl.Utf8,
+    "word_count": pl.Int32, "cleaned_at": pl.Datetime("us"),
+}
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResult:
+    """Clean every current raw document that is neither cleaned nor quarantined yet."""
+    pending = [r[0] for r in con.execute("""
+        select r.doc_id from raw.documents r
+        where r.doc_id in (select doc_id from raw.files)
+          and r.doc_id not in (select doc_id from staging.documents)
+          and r.doc_id not in (select doc_id from quarantine.documents
+                               where doc_id is not null and stage in ('raw', 'staging'))
+        order by r.ingested_at, r.doc_id""").fetchall()]
+    result = StepResult("staging")
+    rep = progress.reporter()
+    rep.start("clean", len(pending))
+    id_batches = _chunks(pending, CLEAN_BATCH)
+
+    def load(ids: list[str]) -> list[tuple[str, str, bytes]]:
+        return con.execute("select doc_id, source_path, content from raw.documents where doc_id in (select unnest(?)) "
+                           "order by ingested_at, doc_id", [ids]).fetchall()
+
+    for rows in map_batches(_clean_batch, (load(ids) for ids in id_batches), workers, len(id_batches)):
+        ts = now()
+        good = [{k: v for k, v in r.items() if k != "ok"} | {"cleaned_at": ts} for r in rows if r["ok"]]
+        bad = [{"source_path": r["source_path"], "doc_id": r["doc_id"], "stage": "staging", "reason": r["reason"],
+                "detail": r["detail"], "seen_at": ts} for r in rows if not r["ok"]]
+        con.begin()
+        try:
+            result.written += append(con, "staging.documents", pl.DataFrame(good, schema=STAGING_SCHEMA))
+            result.quarantined += quarantine(con, bad)
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+        result.processed += len(rows)
+        rep.advance("clean", len(rows))
+    rep.finish("clean")
+    result.extra["duplicates_marked"] = mark_duplicates(con)
+    return result
+
+
+def mark_duplicates(con: duckdb.DuckDBPyConnection) -> int:
+    """Point every exact copy of a clean text at the earliest-ingested copy; touch only rows that change."""
+    before = con.execute("select count(*) from staging.documents where duplicate_of is not null").fetchone()[0]
+    con.execute("""
+        update staging.documents d set duplicate_of = g.first_doc
+        from (
+            select s.text_sha256, arg_min(s.doc_id, (r.ingested_at, s.doc_id)) as first_doc
+            from staging.documents s join raw.documents r using (doc_id)
+            group by s.text_sha256 having count(*) > 1
+        ) g
+        where d.text_sha256 = g.text_sha256 and d.doc_id <> g.first_doc
+          and d.duplicate_of is distinct from g.first_doc""")
+    return con.execute("select count(*) from staging.documents where duplicate_of is not null").fetchone()[0] - before
+
+
+# ---------------------------------------------------------------- core: analyse
+_CORE_TABLES = ("sentences", "claims", "quantities", "entities")
+
+
+def _worker_init() -> None:
+    from .nlp import load_nlp
+    load_nlp()
+
+
+def _analyse_batch(batch: list[tuple[str, str]]) -> list[dict]:
+    """Worker: parse and analyse each (doc_id, text); rows for the four core tables per document."""
+    from .nlp import analyze, load_nlp
+
+    nlp = load_nlp()
+    out = []
+    texts = [t for _, t in batch]
+    docs = nlp.pipe(texts, batch_size=len(texts) or 1)
+    for (doc_id, text), doc in zip(batch, docs):
+        try:
+            a = analyze(doc)
+        except Exception as exc:  # a bug on one document must not stop the run
+            out.append({"ok": False, "doc_id": doc_id, "reason": "analysis_error",
+                        "detail": f"{type(exc).__name__}: {exc}"})
+            continue
+        sid = [f"{doc_id}:s{s.sentence_index:05d}" for s in a.sentences]
+        cid = [f"{doc_id}:c{i:05d}" for i in range(len(a.claims))]
+        out.append({
+            "ok": True, "doc_id": doc_id,
+            "sentences": [{"sentence_id": sid[i], "doc_id": doc_id, "paragraph_index": s.paragraph_index,
+                           "sentence_index": s.sentence_index, "start_char": s.start_char, "end_char": s.end_char,
+                           "text": s.text} for i, s in enumerate(a.sentences)],
+            "claims": [{"claim_id": cid[i], "doc_id": doc_id, "sentence_id": sid[c.sentence_index],
+                        "claim_type": c.claim_type, "source_text": c.source_text,
+                        "source_canonical": c.source_canonical, "source_kind": c.source_kind,
+                        "source_role": c.source_role, "cue_text": c.cue_text, "content_text": c.content_text,
+                        "content_start": c.content_start, "content_end": c.content_end,
+                        "is_direct_quote": bool(c.is_direct_quote), "is_hedged": bool(c.is_hedged),
+                        "is_negated": bool(c.is_negated)} for i, c in enumerate(a.claims)],
+            "quantities": [{"quantity_id": f"{doc_id}:q{i:05d}", "doc_id": doc_id,
+                            "sentence_id": sid[q.sentence_index],
+                            "claim_id": cid[q.claim_index] if q.claim_index is not None else None,
+                            "surface": q.surface, "value": float(q.value), "unit": q.unit,
+                            "normalized_unit": q.normalized_unit, "change": q.change or "=", "subject": q.subject,
+                            "start_char": q.start_char, "end_char": q.end_char} for i, q in enumerate(a.quantities)],
+            "entities": [{"mention_id": f"{doc_id}:e{i:05d}", "doc_id": doc_id, "sentence_id": sid[e.sentence_index],
+                          "text": e.text, "label": e.label, "canonical": e.canonical, "start_char": e.start_char,
+                          "end_char": e.end_char} for i, e in enumerate(a.entities)],
+        })
+    return out
+
+
+CORE_SCHEMAS = {
+    "sentences": {"sentence_id": pl.Utf8, "doc_id": pl.Utf8, "paragraph_index": pl.Int32, "sentence_index": pl.Int32,
+                  "start_char": pl.Int32, "end_char": pl.Int32, "text": pl.Utf8},
+    "claims": {"claim_id": pl.Utf8, "doc_id": pl.Utf8, "sentence_id": pl.Utf8, "claim_type": pl.Utf8,
+               "source_text": pl.Utf8, "source_canonical": pl.Utf8, "source_kind": pl.Utf8, "source_role": pl.Utf8,
+               "cue_text": pl.Utf8, "content_text": pl.Utf8, "content_start": pl.Int32, "content_end": pl.Int32,
+               "is_direct_quote": pl.Boolean, "is_hedged": pl.Boolean, "is_negated": pl.Boolean},
+    "quantities": {"quantity_id": pl.Utf8, "doc_id": pl.Utf8, "sentence_id": pl.Utf8, "claim_id": pl.Utf8,
+                   "surface": pl.Utf8, "value": pl.Float64, "unit": pl.Utf8, "normalized_unit": pl.Utf8,
+                   "change": pl.Utf8, "subject": pl.Utf8, "start_char": pl.Int32, "end_char": pl.Int32},
+    "entities": {"mention_id": pl.Utf8, "doc_id": pl.Utf8, "sentence_id": pl.Utf8, "text": pl.Utf8,
+                 "label": pl.Utf8, "canonical": pl.Utf8, "start_char": pl.Int32, "end_char": pl.Int32},
+}
+
+
+def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResult:
+    """Sentences, claims, quantities and entities for every cleaned document not analysed yet.
+
+    English-only steps run on English (or undetermined) text; a document in another
+    language is recorded in quarantine with reason ``unsupported_language``.
+    """
+    pending = con.execute("""
+        select doc_id, language from staging.documents
+        where doc_id not in (select doc_id from core.analysed_documents)
+          and doc_id not in (select doc_id from quarantine.documents where doc_id is not null and stage = 'core')
+        order by doc_id""").fetchall()
+    result = StepResult("core", extra={f"{t}_written": 0 for t in _CORE_TABLES})
+    ts = now()
+    foreign = [d for d, lang in pending if lang and lang not in ENGLISH]
+    if foreign:
+        rows = con.execute("select doc_id, source_path, language from staging.documents "
+                           "where doc_id in (select unnest(?))", [foreign]).fetchall()
+        result.quarantined += quarantine(con, [
+            {"source_path": p, "doc_id": d, "stage": "core", "reason": "unsupported_language",
+             "detail": f"language '{lang}': claims, quantities and entities are extracted from English only",
+             "seen_at": ts} for d, p, lang in rows])
+    ids = [d for d, lang in pending if not lang or lang in ENGLISH]
+    rep = progress.reporter()
+    rep.start("analyse", len(ids))
+    id_batches = _chunks(ids, ANALYSE_BATCH)
+
+    def load(batch_ids: list[str]) -> list[tuple[str, str]]:
+        return con.execute("select doc_id, text from staging.documents where doc_id in (select unnest(?)) "
+                           "order by doc_id", [batch_ids]).fetchall()
+
+    for docs in map_batches(_analyse_batch, (load(b) for b in id_batches), workers, len(id_batches),
+                            initializer=_worker_init):
+        ts = now()
+        good = [d for d in docs if d["ok"]]
+        frames = {t: pl.DataFrame([row for d in good for row in d[t]], schema=CORE_SCHEMAS[t])
+                  for t in _CORE_TABLES}
+        done = pl.DataFrame(
+            [{"doc_id": d["doc_id"], "analysed_at": ts, **{t: len(d[t]) for t in _CORE_TABLES}} for d in good],
+            schema={"doc_id": pl.Utf8, "analysed_at": pl.Datetime("us"), "sentences": pl.Int32,
+                    "claims": pl.Int32, "quantities": pl.Int32, "entities": pl.Int32})
+        bad = [{"source_path": None, "doc_id": d["doc_id"], "stage": "core", "reason": d["reason"],
+                "detail": d["detail"], "seen_at": ts} for d in docs if not d["ok"]]
+        con.begin()
+        try:
+            for t in _CORE_TABLES:
+                result.extra[f"{t}_written"] += append(con, f"core.{t}", frames[t])
+            append(con, "core.analysed_documents", done)
+            if bad:
+                paths = dict(con.execute("select doc_id, source_path from staging.documents where doc_id in "
+                                         "(select unnest(?))", [[b["doc_id"] for b in bad]]).fetchall())
+                for b in bad:
+                    b["source_path"] = paths.get(b["doc_id"], "")
+                result.quarantined += quarantine(con, bad)
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+        result.processed += len(docs)
+        result.written += len(good)
+        rep.advance("analyse", len(docs))
+    rep.finish("analyse")
+    return result
+
+
+# ---------------------------------------------------------------- marts
+def mart_files() -> list[Path]:
+    return sorted(MARTS_DIR.glob("*.sql"))
+
+
+def mart_table(path: Path) -> str:
+    """``warehouse/marts/10_speakers.sql`` builds ``marts.speakers``."""
+    stem = path.stem
+    return "marts." + (stem.split("_", 1)[1] if stem[:1].isdigit() else stem)
+
+
+def build_mart(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Rebuild one mart from its SQL file in one transaction; returns its row count."""
+    con.begin()
+    try:
+        run_script(con, path)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return count(con, mart_table(path))

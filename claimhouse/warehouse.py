@@ -1,0 +1,111 @@
+"""DuckDB access for the pipeline: opening the file, creating the schema, writing frames.
+
+Dagster-free. Writes are short transactions that append a Polars frame at a time;
+document content always reaches SQL as a parameter or as a registered frame, never
+through string formatting.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+WAREHOUSE_DIR = Path(__file__).resolve().parent.parent / "warehouse"
+SCHEMA_SQL = WAREHOUSE_DIR / "schema.sql"
+COMMENTS_SQL = WAREHOUSE_DIR / "comments.sql"
+MARTS_DIR = WAREHOUSE_DIR / "marts"
+
+# The tables a step writes, in the order their columns are declared in schema.sql.
+TABLES = (
+    "raw.files", "raw.documents", "staging.documents", "core.sentences", "core.claims",
+    "core.quantities", "core.entities", "core.analysed_documents", "quarantine.documents",
+)
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the DuckDB file for writing and did not let go in time."""
+
+
+def run_script(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Run every statement of a SQL file (DuckDB executes a multi-statement string in order)."""
+    con.execute(path.read_text(encoding="utf-8"))
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    run_script(con, SCHEMA_SQL)
+    if COMMENTS_SQL.exists():
+        run_script(con, COMMENTS_SQL)
+
+
+@contextlib.contextmanager
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; wait (with back-off) while another process holds the write lock."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.2
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "lock" in str(exc).lower():
+                    raise WarehouseBusy(f"{path} is locked by another process: {exc}") from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    try:
+        if not read_only:
+            init_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position", [schema, name]).fetchall()
+    return [r[0] for r in rows]
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Insert the rows of ``frame`` (columns by name; missing ones NULL) into ``table``."""
+    if frame.is_empty():
+        return 0
+    cols = [c for c in columns_of(con, table) if c in frame.columns]
+    view = "_append_frame"
+    con.register(view, frame.select(cols).to_arrow())
+    try:
+        collist = ", ".join(f'"{c}"' for c in cols)
+        con.execute(f"insert into {table} ({collist}) select {collist} from {view}")
+    finally:
+        con.unregister(view)
+    return frame.height
+
+
+def count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def preview_markdown(con: duckdb.DuckDBPyConnection, sql: str, limit: int = 5, width: int = 80) -> str:
+    """A small Markdown table of the first rows of ``sql`` (for asset metadata)."""
+    cur = con.execute(f"select * from ({sql}) limit {int(limit)}")
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+
+    def cell(v: object) -> str:
+        s = "" if v is None else str(v)
+        s = s.replace("\n", " ").replace("|", "\\|")
+        return s if len(s) <= width else s[: width - 1] + "…"
+
+    out = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(out)

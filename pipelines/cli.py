@@ -1,0 +1,176 @@
+"""`claimhouse` command line: run the asset graph through Dagster in-process, or query the warehouse.
+
+    claimhouse run [--seeds DIR] [--warehouse PATH] [--workers N]
+    claimhouse sql "select * from marts.speakers limit 5" [--warehouse PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+from rich.console import Console  # noqa: E402
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from claimhouse import progress as ch_progress  # noqa: E402
+
+console = Console(stderr=False)
+
+STAGE_LABELS = {"scan": "raw: scan files", "clean": "staging: clean documents", "analyse": "core: analyse documents"}
+
+
+class RichReporter(ch_progress.Reporter):
+    def __init__(self, bar: Progress):
+        self.bar = bar
+        self.tasks: dict[str, int] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self.tasks[stage] = self.bar.add_task(STAGE_LABELS.get(stage, stage), total=max(total, 0))
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        if stage in self.tasks:
+            self.bar.advance(self.tasks[stage], n)
+
+    def finish(self, stage: str) -> None:
+        if stage in self.tasks:
+            task = self.tasks[stage]
+            self.bar.update(task, completed=self.bar.tasks[task].total)
+
+
+def _summary(warehouse_path: str) -> Table:
+    from claimhouse.warehouse import connect
+
+    table = Table(title="claimhouse warehouse", show_header=True)
+    table.add_column("what")
+    table.add_column("rows", justify="right")
+    with connect(warehouse_path, read_only=True) as con:
+        def one(sql: str) -> int:
+            return con.execute(sql).fetchone()[0]
+        rows = [
+            ("raw documents", one("select count(*) from raw.documents")),
+            ("documents (clean)", one("select count(*) from staging.documents")),
+            ("  of which duplicates", one("select count(*) from staging.documents where duplicate_of is not null")),
+            ("sentences", one("select count(*) from core.sentences")),
+            ("claims", one("select count(*) from core.claims")),
+            ("  attributions", one("select count(*) from core.claims where claim_type = 'attribution'")),
+            ("  assertions", one("select count(*) from core.claims where claim_type = 'assertion'")),
+            ("quantities", one("select count(*) from core.quantities")),
+            ("entities", one("select count(*) from core.entities")),
+            ("quarantined", one("select count(*) from quarantine.documents")),
+        ]
+        for what, n in rows:
+            table.add_row(what, f"{n:,}")
+        for stage, reason, n in con.execute(
+                "select stage, reason, count(*) from quarantine.documents group by all order by all").fetchall():
+            table.add_row(f"  {stage}: {reason}", f"{n:,}")
+    return table
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from assets.resources import default_seeds_dir, default_warehouse_path
+    from claimhouse.parallel import default_workers
+    from pipelines.definitions import build_definitions
+
+    seeds = str(Path(args.seeds or default_seeds_dir()).resolve())
+    wh = str(Path(args.warehouse or default_warehouse_path()).resolve())
+    if not Path(seeds).is_dir():
+        console.print(f"[red]seeds folder {seeds} does not exist[/red]")
+        return 2
+    workers = args.workers or default_workers()
+    console.print(f"claimhouse: seeds [bold]{seeds}[/bold] → warehouse [bold]{wh}[/bold] ({workers} workers)")
+    defs = build_definitions(seeds_dir=seeds, warehouse_path=wh, workers=workers)
+    job = defs.resolve_job_def("claimhouse_all")
+    started = time.monotonic()
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=False, disable=args.quiet)
+    steps_done: list[str] = []
+    with bar:
+        ch_progress.set_reporter(RichReporter(bar))
+        try:
+            with dg.DagsterInstance.ephemeral() as instance:
+                result = job.execute_in_process(
+                    instance=instance, raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}})
+        finally:
+            ch_progress.set_reporter(None)
+    elapsed = time.monotonic() - started
+
+    checks = Table(title="checks (great-expectations suites, blocking)")
+    checks.add_column("check")
+    checks.add_column("result")
+    checks.add_column("detail")
+    failed_checks = 0
+    for ev in result.get_asset_check_evaluations():
+        ok = ev.passed
+        failed_checks += 0 if ok else 1
+        detail = ev.description or ""
+        checks.add_row(ev.check_name, "[green]passed[/green]" if ok else "[red]FAILED[/red]", detail)
+    skipped = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_SKIPPED":
+            skipped.append(event.step_key)
+        if event.event_type_value == "STEP_FAILURE":
+            steps_done.append(f"{event.step_key}: {event.event_specific_data.error.message.strip()[:500]}")
+    console.print(_summary(wh))
+    console.print(checks)
+    for ev in result.get_asset_check_evaluations():
+        if not ev.passed:
+            summary = ev.metadata.get("summary")
+            console.print(f"[red]{ev.check_name}[/red]\n{summary.value if summary else ''}")
+    if skipped:
+        console.print(f"[yellow]skipped because an upstream check or step failed:[/yellow] {', '.join(skipped)}")
+    for line in steps_done:
+        console.print(f"[red]step failed[/red] {line}")
+    console.print(f"finished in {elapsed:.1f} s: run {'succeeded' if result.success else 'FAILED'}, "
+                  f"{failed_checks} failed checks")
+    return 0 if result.success and failed_checks == 0 and not skipped else 1
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from assets.resources import default_warehouse_path
+    from claimhouse.warehouse import connect
+
+    wh = args.warehouse or default_warehouse_path()
+    with connect(wh, read_only=True) as con:
+        cur = con.execute(args.query)
+        if cur.description is None:
+            return 0
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchmany(args.limit)
+    table = Table(*names, show_lines=False)
+    for r in rows:
+        table.add_row(*("" if v is None else str(v) for v in r))
+    console.print(table)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="claimhouse", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="run the whole asset graph (scan, clean, analyse, marts, checks)")
+    run.add_argument("--seeds", help="folder of input documents (default: seeds/)")
+    run.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
+    run.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--log-level", default="WARNING", help="Dagster log level on the console (default WARNING)")
+    run.set_defaults(fn=cmd_run)
+    sql = sub.add_parser("sql", help="run one SQL query against the warehouse (read-only) and print a table")
+    sql.add_argument("query")
+    sql.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
+    sql.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
+    sql.set_defaults(fn=cmd_sql)
+    args = ap.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

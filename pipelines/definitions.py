@@ -1,0 +1,31 @@
+"""The Dagster definitions `dagster dev` loads (see [tool.dagster] in pyproject.toml)."""
+from __future__ import annotations
+
+import dagster as dg
+
+from assets import ALL_ASSETS, ASSET_CHECKS
+from assets.resources import CorpusResource, WarehouseResource, default_seeds_dir, default_warehouse_path
+from claimhouse.parallel import default_workers
+
+from .jobs import claimhouse_job
+from .schedules import daily_schedule
+from .sensors import seeds_sensor
+
+
+def build_definitions(seeds_dir: str | None = None, warehouse_path: str | None = None,
+                      workers: int | None = None) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=ASSET_CHECKS,
+        jobs=[claimhouse_job],
+        schedules=[daily_schedule],
+        sensors=[seeds_sensor],
+        resources={
+            "warehouse": WarehouseResource(path=warehouse_path or default_warehouse_path(),
+                                           workers=workers or default_workers()),
+            "corpus": CorpusResource(seeds_dir=seeds_dir or default_seeds_dir()),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,51 @@
+"""Shared fixtures: real pipeline runs (Dagster in-process, real DuckDB file) on copies of the seeds."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+def run_pipeline(seeds_dir: Path, warehouse: Path, workers: int = 1):
+    """Materialize the whole asset graph with its checks, as `claimhouse run` does."""
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(seeds_dir=str(seeds_dir), warehouse_path=str(warehouse), workers=workers)
+    job = defs.resolve_job_def("claimhouse_all")
+    with dg.DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(instance=instance, raise_on_error=False,
+                                      run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+
+
+def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="session")
+def seeds_run(tmp_path_factory):
+    """One full run on a copy of seeds/: (seeds_dir, warehouse path, Dagster result)."""
+    root = tmp_path_factory.mktemp("seeds_run")
+    seeds = root / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    warehouse = root / "warehouse.duckdb"
+    result = run_pipeline(seeds, warehouse)
+    return seeds, warehouse, result
+
+
+def seed_doc_id(warehouse: Path, prefix: str) -> str:
+    rows = query(warehouse, "select doc_id from staging.documents where source_path like ?", [f"%/{prefix}%"])
+    assert len(rows) == 1, f"expected one document for {prefix}, got {rows}"
+    return rows[0][0]

@@ -1,0 +1,130 @@
+-- claimhouse warehouse schema: raw -> staging -> core (marts are built from warehouse/marts/*.sql).
+-- Names follow ../shared/docs/warehouse-contract.md; extra columns are additions.
+-- Every statement is idempotent: running this file on an existing warehouse changes nothing.
+
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS marts;
+CREATE SCHEMA IF NOT EXISTS quarantine;
+CREATE SCHEMA IF NOT EXISTS meta;
+
+-- Files seen in the seeds folder, so unchanged files are not re-read on every run.
+CREATE TABLE IF NOT EXISTS raw.files (
+    source_path     TEXT PRIMARY KEY,
+    byte_size       BIGINT NOT NULL,
+    mtime_ns        BIGINT NOT NULL,
+    content_sha256  TEXT NOT NULL,
+    doc_id          TEXT NOT NULL,
+    first_seen_at   TIMESTAMP NOT NULL,
+    last_changed_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.documents (
+    doc_id          TEXT PRIMARY KEY,
+    source_path     TEXT NOT NULL,
+    source_format   TEXT NOT NULL,
+    content_sha256  TEXT NOT NULL,
+    byte_size       BIGINT NOT NULL,
+    ingested_at     TIMESTAMP NOT NULL,
+    encoding        TEXT,
+    content         BLOB NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.documents (
+    doc_id          TEXT PRIMARY KEY,
+    source_path     TEXT NOT NULL,
+    source_format   TEXT NOT NULL,
+    url             TEXT,
+    outlet          TEXT,
+    original_outlet TEXT,
+    site_name       TEXT,
+    title           TEXT,
+    author          TEXT,
+    published_at    TIMESTAMP,
+    language        TEXT,
+    text            TEXT NOT NULL,
+    text_sha256     TEXT NOT NULL,
+    word_count      INTEGER NOT NULL,
+    duplicate_of    TEXT,
+    cleaned_at      TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.sentences (
+    sentence_id     TEXT PRIMARY KEY,
+    doc_id          TEXT NOT NULL,
+    paragraph_index INTEGER NOT NULL,
+    sentence_index  INTEGER NOT NULL,
+    start_char      INTEGER NOT NULL,
+    end_char        INTEGER NOT NULL,
+    text            TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.claims (
+    claim_id         TEXT PRIMARY KEY,
+    doc_id           TEXT NOT NULL,
+    sentence_id      TEXT NOT NULL,
+    claim_type       TEXT NOT NULL,
+    source_text      TEXT,
+    source_canonical TEXT,
+    source_kind      TEXT,
+    source_role      TEXT,
+    cue_text         TEXT,
+    content_text     TEXT NOT NULL,
+    content_start    INTEGER NOT NULL,
+    content_end      INTEGER NOT NULL,
+    is_direct_quote  BOOLEAN NOT NULL,
+    is_hedged        BOOLEAN NOT NULL,
+    is_negated       BOOLEAN NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.quantities (
+    quantity_id     TEXT PRIMARY KEY,
+    doc_id          TEXT NOT NULL,
+    sentence_id     TEXT NOT NULL,
+    claim_id        TEXT,
+    surface         TEXT NOT NULL,
+    value           DOUBLE NOT NULL,
+    unit            TEXT,
+    normalized_unit TEXT,
+    change          TEXT NOT NULL,
+    subject         TEXT,
+    start_char      INTEGER NOT NULL,
+    end_char        INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.entities (
+    mention_id      TEXT PRIMARY KEY,
+    doc_id          TEXT NOT NULL,
+    sentence_id     TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    label           TEXT NOT NULL,
+    canonical       TEXT NOT NULL,
+    start_char      INTEGER NOT NULL,
+    end_char        INTEGER NOT NULL
+);
+
+-- Which cleaned documents the NLP step has analysed (a document may yield no rows).
+CREATE TABLE IF NOT EXISTS core.analysed_documents (
+    doc_id          TEXT PRIMARY KEY,
+    analysed_at     TIMESTAMP NOT NULL,
+    sentences       INTEGER NOT NULL,
+    claims          INTEGER NOT NULL,
+    quantities      INTEGER NOT NULL,
+    entities        INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS quarantine.documents (
+    source_path     TEXT NOT NULL,
+    doc_id          TEXT,
+    stage           TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    detail          TEXT,
+    seen_at         TIMESTAMP NOT NULL
+);
+
+-- Data-quality bookkeeping: rows loaded after `checked_through` have not passed their check yet.
+CREATE TABLE IF NOT EXISTS meta.check_watermarks (
+    check_name      TEXT PRIMARY KEY,
+    checked_through TIMESTAMP NOT NULL
+);
