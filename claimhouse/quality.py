@@ -486,7 +486,7 @@ from quarantine.documents
         not_null("source_path"),
         not_null("stage"),
         not_null("reason"),
-        matches("reason", r"^[a-z_]+$", "is not a snake_case reason code"),
+        matches("reason", r"^[a-z][a-z0-9_]*$", "is not a snake_case reason code"),
     ],
 )
 

@@ -145,10 +145,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
             return 0
         names = [d[0] for d in cur.description]
         rows = cur.fetchmany(args.limit)
-    table = Table(*names, show_lines=False)
+    table = Table(show_lines=False)
+    for name in names:
+        table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=args.width)
     for r in rows:
         table.add_row(*("" if v is None else str(v) for v in r))
-    console.print(table)
+    # piped output is not squeezed to 80 columns
+    out = console if console.is_terminal else Console(width=max(console.width, 240))
+    out.print(table)
     return 0
 
 
@@ -167,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("query")
     sql.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
     sql.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
+    sql.add_argument("--width", type=int, default=60, help="widest column, in characters (default 60)")
     sql.set_defaults(fn=cmd_sql)
     args = ap.parse_args(argv)
     return args.fn(args)

@@ -1,0 +1,106 @@
+"""The Dagster definitions: graph, groups, blocking checks, schedule, sensor, instance config."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from conftest import REPO
+
+
+def _defs(tmp_path: Path, seeds: Path | None = None) -> dg.Definitions:
+    from pipelines.definitions import build_definitions
+
+    return build_definitions(seeds_dir=str(seeds or tmp_path), warehouse_path=str(tmp_path / "w.duckdb"), workers=1)
+
+
+def test_asset_graph_has_one_group_per_layer(tmp_path):
+    defs = _defs(tmp_path)
+    graph = defs.resolve_asset_graph()
+    groups = {}
+    for key in graph.get_all_asset_keys():
+        groups.setdefault(graph.get(key).group_name, set()).add("/".join(key.path))
+    assert groups["raw"] == {"raw/documents"}
+    assert groups["staging"] == {"staging/documents"}
+    assert groups["core"] == {"core/sentences", "core/claims", "core/quantities", "core/entities"}
+    assert {"marts/speakers", "marts/outlets", "marts/entities", "marts/quantities", "marts/claims_per_day"} \
+        <= groups["marts"]
+
+
+def test_every_asset_has_a_blocking_gx_check(tmp_path):
+    defs = _defs(tmp_path)
+    graph = defs.resolve_asset_graph()
+    checked = {}
+    for check_key in graph.asset_check_keys:
+        spec = graph.get_check_spec(check_key)
+        assert spec.blocking, check_key
+        checked.setdefault("/".join(check_key.asset_key.path), []).append(check_key.name)
+    for key in graph.get_all_asset_keys():
+        assert "/".join(key.path) in checked, f"{key} has no check"
+
+
+def test_job_schedule_and_sensor(tmp_path):
+    defs = _defs(tmp_path)
+    assert defs.resolve_job_def("claimhouse_all")
+    schedule = defs.resolve_schedule_def("claimhouse_daily")
+    assert schedule.cron_schedule == "0 3 * * *"
+    assert defs.resolve_sensor_def("seeds_sensor")
+
+
+def test_sensor_requests_runs_only_for_new_or_changed_files(tmp_path):
+    from assets.resources import CorpusResource
+    from pipelines.sensors import seeds_sensor
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("first article text", encoding="utf-8")
+    (seeds / "b.txt").write_text("second article text", encoding="utf-8")
+    corpus = CorpusResource(seeds_dir=str(seeds))
+
+    ctx = dg.build_sensor_context(cursor=None, resources={"corpus": corpus})
+    first = seeds_sensor(ctx)
+    assert isinstance(first, dg.RunRequest)
+    paths = first.run_config["ops"]["raw__documents"]["config"]["paths"]
+    assert sorted(Path(p).name for p in paths) == ["a.txt", "b.txt"]
+
+    ctx2 = dg.build_sensor_context(cursor=ctx.cursor, resources={"corpus": corpus})
+    assert isinstance(seeds_sensor(ctx2), dg.SkipReason)
+
+    time.sleep(0.01)
+    (seeds / "b.txt").write_text("second article text, corrected", encoding="utf-8")
+    (seeds / "c.txt").write_text("third article", encoding="utf-8")
+    ctx3 = dg.build_sensor_context(cursor=ctx2.cursor or ctx.cursor, resources={"corpus": corpus})
+    third = seeds_sensor(ctx3)
+    assert isinstance(third, dg.RunRequest)
+    paths = third.run_config["ops"]["raw__documents"]["config"]["paths"]
+    assert sorted(Path(p).name for p in paths) == ["b.txt", "c.txt"]
+
+
+def test_definitions_load_without_deprecation_warnings():
+    """What `dagster dev` loads: no deprecated, superseded, beta or preview Dagster APIs."""
+    code = ("import warnings; warnings.simplefilter('always')\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    import pipelines.definitions as d\n"
+            "    d.defs.resolve_asset_graph(); d.defs.resolve_job_def('claimhouse_all')\n"
+            "bad = [f'{x.category.__name__}: {x.message}' for x in w if any(k in x.category.__name__ for k in "
+            "('Deprecat', 'Supersession', 'Beta', 'Preview'))]\n"
+            "print('\\n'.join(bad)); raise SystemExit(1 if bad else 0)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "DAGSTER_HOME": ""})
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+
+
+def test_instance_config_serializes_duckdb_writers():
+    cfg = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    assert cfg["telemetry"]["enabled"] is False
+    assert cfg["storage"]["sqlite"]["base_dir"].startswith(".dagster")
+    assert cfg["concurrency"]["pools"]["default_limit"] == 1
+    limits = cfg["concurrency"]["runs"]["tag_concurrency_limits"]
+    assert {"key": "claimhouse/warehouse", "limit": 1} in limits
+    ignored = (REPO / ".gitignore").read_text()
+    assert ".dagster/" in ignored
