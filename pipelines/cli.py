@@ -113,10 +113,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         failed_checks += 0 if ok else 1
         detail = ev.description or ""
         checks.add_row(ev.check_name, "[green]passed[/green]" if ok else "[red]FAILED[/red]", detail)
-    skipped = []
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    skipped = sorted("/".join(k.path) for k in defs.resolve_asset_graph().get_all_asset_keys()
+                     if k not in materialized)
     for event in result.all_events:
-        if event.event_type_value == "STEP_SKIPPED":
-            skipped.append(event.step_key)
         if event.event_type_value == "STEP_FAILURE":
             steps_done.append(f"{event.step_key}: {event.event_specific_data.error.message.strip()[:500]}")
     console.print(_summary(wh))
@@ -126,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = ev.metadata.get("summary")
             console.print(f"[red]{ev.check_name}[/red]\n{summary.value if summary else ''}")
     if skipped:
-        console.print(f"[yellow]skipped because an upstream check or step failed:[/yellow] {', '.join(skipped)}")
+        console.print(f"[yellow]not materialized (an upstream check or step failed):[/yellow] {', '.join(skipped)}")
     for line in steps_done:
         console.print(f"[red]step failed[/red] {line}")
     console.print(f"finished in {elapsed:.1f} s: run {'succeeded' if result.success else 'FAILED'}, "

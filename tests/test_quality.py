@@ -17,6 +17,7 @@ import pytest
 from claimhouse import quality as q
 
 SCHEMA = Path(__file__).resolve().parents[1] / "warehouse" / "schema.sql"
+MARTS = SCHEMA.parent / "marts"
 SHA = "ab" * 32
 DOC_TEXT = "Kyiv’s mayor said the bridge was hit.\nPrices rose 5% in May."  # non-ASCII before offsets
 S1 = "Kyiv’s mayor said the bridge was hit."
@@ -73,6 +74,8 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute(SCHEMA.read_text())
     _load_good_rows(con)
+    for mart in MARTS.glob("*.sql"):  # the marts built from those rows
+        con.execute(mart.read_text())
     yield con
     con.close()
 
@@ -101,7 +104,8 @@ def bad_warehouse() -> duckdb.DuckDBPyConnection:
 def test_suites_queries_and_required_columns_agree(warehouse):
     assert q.suite_names() == sorted(
         ["raw.documents", "staging.documents", "core.sentences", "core.claims", "core.quantities",
-         "core.entities", "quarantine.documents"])
+         "core.entities", "quarantine.documents", "marts.speakers", "marts.outlets", "marts.entities",
+         "marts.quantities", "marts.claims_per_day"])
     assert set(q.REQUIRED_COLUMNS) == set(q.CHECK_QUERIES) == set(q.suite_names())
     for table, query in q.CHECK_QUERIES.items():
         columns = [row[0] for row in warehouse.execute(f"describe {query}").fetchall()]

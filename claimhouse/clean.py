@@ -1,0 +1,377 @@
+"""Body text and metadata of one detected document.
+
+``clean(detected, source_path)`` returns a :class:`~claimhouse.types.CleanDocument`
+whose ``text`` holds one paragraph per line (no blank lines, no markup, no site
+chrome). Per format:
+
+* ``html``: one trafilatura pass (no comments; tables kept, the benchmark gold
+  includes them) for the body and metadata, plus a recall-oriented retry only when
+  that pass finds nothing; the title loses its site-name suffix and prefers the
+  page's single ``<h1>``; a 'By Name' line near the <h1> backs up the author;
+* ``wordpress_json``: ``content.rendered`` is the article body already, its block
+  elements become paragraphs (lxml); metadata from ``title``/``link``/``date``;
+* ``text``: line-based boilerplate removal (:mod:`claimhouse.boilerplate`).
+
+A "This post appeared first on X" / "Originally published by X" line sets
+``original_outlet`` and is removed. Raises ``RejectedInput('no_text', ...)`` when
+no usable text is left.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+
+from .boilerplate import clean_text_lines, is_chrome, is_link_chrome
+from .textmeta import (detect_language, find_date, outlet_from_name, parse_iso, registered_domain, squash,
+                       strip_site_suffix)
+from .types import CleanDocument, Detected, RejectedInput
+
+_WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_HAS_WORD = re.compile(r"\w{2,}", re.U)
+
+# syndication notes: "This post appeared first on cnn.com", "The post <title> appeared first on X."
+_SYNDICATION = [
+    re.compile(r"^(?:this|the)\s+(?:post|article|story|piece|entry)\b.{0,300}?\b(?:appeared|was\s+(?:first\s+)?published|"
+               r"was\s+originally\s+published|first\s+appeared|originally\s+appeared)\s+(?:first\s+)?"
+               r"(?:on|in|at|by)\s+(?P<o>.+?)\W*$", re.I),
+    re.compile(r"^(?:originally|first)\s+(?:published|appeared|posted)\s+(?:by|on|in|at)\s+(?P<o>.+?)\W*$", re.I),
+    re.compile(r"^(?:this|the)\s+(?:post|article|story)\s+(?:is\s+)?(?:republished|reprinted|syndicated)\s+"
+               r"(?:from|with permission from)\s+(?P<o>.+?)\W*$", re.I),
+]
+_BLOCK_TAGS = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre", "section",
+    "article", "header", "footer", "table", "tr", "dl", "dt", "dd", "figcaption", "address", "aside",
+    "hr", "main", "details", "summary", "center",
+}
+_SKIP_TAGS = {"script", "style", "noscript", "iframe", "svg", "form", "button", "select", "textarea",
+              "template", "object", "embed", "video", "audio", "canvas", "img", "picture", "source"}
+
+
+# ------------------------------------------------------------------ helpers
+def _norm_lines(text: str) -> list[str]:
+    out = []
+    for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        ln = _WS.sub(" ", ln).strip()
+        if ln:
+            out.append(ln)
+    return out
+
+
+def _fix(text: str) -> str:
+    """Repair mojibake without touching quotes, widths or ligatures."""
+    import ftfy
+    from ftfy.badness import is_bad
+
+    if text.isascii() or not is_bad(text):
+        return text
+    return ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False, fix_latin_ligatures=False,
+                         unescape_html=False, normalization="NFC")
+
+
+def _syndication(lines: list[str]) -> tuple[list[str], str | None]:
+    """Remove syndication notes; return the original outlet they name."""
+    original = None
+    kept = []
+    for ln in lines:
+        if ln and len(ln) <= 300:
+            for pat in _SYNDICATION:
+                m = pat.match(ln)
+                if m:
+                    name = m.group("o").strip()
+                    name = re.split(r"\s+(?:on|at)\s+\d|\s*[|–—]\s*|\s+-\s+", name)[0]
+                    original = original or outlet_from_name(name)
+                    break
+            else:
+                kept.append(ln)
+                continue
+            continue
+        kept.append(ln)
+    return kept, original
+
+
+def _finish(lines: list[str], source_path: str, **meta) -> CleanDocument:
+    lines, syndicated = _syndication(lines)
+    text = "\n".join(lines)
+    if not _HAS_WORD.search(text) or all(is_chrome(ln) for ln in lines):
+        raise RejectedInput("no_text", f"no usable text left after cleaning {source_path}")
+    outlet = meta.get("outlet")
+    original = syndicated or meta.pop("original_outlet", None) or outlet
+    meta.pop("original_outlet", None)
+    return CleanDocument(text=text, original_outlet=original, language=detect_language(text), **meta)
+
+
+# --------------------------------------------------------------------- html
+def _inline_text(el) -> str:
+    """Text of an element with <br> and block children read as spaces."""
+    parts: list[str] = []
+
+    def walk(e):
+        tag = e.tag if isinstance(e.tag, str) else ""
+        if tag in ("script", "style", "noscript"):
+            pass
+        else:
+            if tag == "br" or tag in _BLOCK_TAGS:
+                parts.append(" ")
+            if e.text:
+                parts.append(e.text)
+            for c in e:
+                walk(c)
+            if tag in _BLOCK_TAGS:
+                parts.append(" ")
+        if e.tail and e is not el:
+            parts.append(e.tail)
+
+    walk(el)
+    return " ".join("".join(parts).split())
+
+
+def _h1_texts(tree) -> list[str]:
+    out = []
+    for el in tree.iter("h1"):
+        t = _inline_text(el)
+        if t and t not in out:
+            out.append(t)
+    return out
+
+
+def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None]) -> str | None:
+    """The headline: the page's single <h1> unless it is the site name / decorated; else the meta title.
+
+    Both lose a site-name suffix (' | Site', ' - Site', ...).
+    """
+    stripped = strip_site_suffix(meta_title, names) if meta_title else None
+    site_keys = {squash(n) for n in names if n}
+    good_h1 = [h for h in h1s if 2 <= len(h.split()) <= 40 and squash(h) not in site_keys]
+    if len(good_h1) != 1:
+        if stripped:
+            return stripped
+        return good_h1[0] if good_h1 else (h1s[0] if h1s else None)
+    h1 = strip_site_suffix(good_h1[0], names)
+    if not stripped:
+        return h1
+    sh, st = squash(h1), squash(stripped)
+    if sh == st:
+        return stripped
+    if h1.isupper() and not stripped.isupper():
+        return stripped  # an all-caps display headline: the meta title has the real casing
+    if st and st in sh and len(stripped.split()) >= 3:
+        extra = h1.lower().replace(stripped.lower(), " ", 1) if stripped.lower() in h1.lower() else ""
+        if extra and (find_date(extra) or _JUNK_EXTRA.fullmatch(extra.strip())):
+            return stripped  # the h1 carries a date / counter / source next to the headline
+    return h1
+
+
+_JUNK_EXTRA = re.compile(r"(?:\(?[\w.-]+\.[a-z]{2,}\)?\s*\d*|\d+|posted .*|by .*)", re.I)
+
+
+_BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?|words by)\s*:?\s+(.{3,60}?)\s*$", re.I)
+_BY_ALONE = {"by", "by:", "written by", "posted by", "author", "author:", "words by"}
+_AUTHOR_NAME = re.compile(r"^[A-Z][\w'’\-.]+(?:\s+(?:[A-Z][\w'’\-.]+|de|van|von|der|da|di|and|&)){1,4}$")
+_AUTHOR_LABEL = re.compile(r"^(?:this (?:post|article) was written by|written by|posted by|reviewed by|author|by)\b\s*:?\s*",
+                           re.I)
+# a byline part ends before these words ("Jane Doe Last Updated August 1", "Luke Kim December")
+_AUTHOR_CUT = {
+    "updated", "last", "published", "posted", "head", "january", "february", "march", "july", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec",
+}
+_AUTHOR_MONTH_NAMES = {"may", "april", "june", "august"}  # also first names: cut only before a number
+_AUTHOR_REJECT = {"the author", "page head extra author", "human", "admin", "author", "staff writer"}
+
+
+def _good_author(name: str | None) -> str | None:
+    """Byline names, comma separated; dates, labels and other non-names removed."""
+    if not name:
+        return None
+    keep = []
+    for part in re.split(r"\s*;\s*", name):
+        part = _AUTHOR_LABEL.sub("", re.split(r"\s[•·|]\s?", part.strip())[0]).strip()
+        words = part.split()
+        for i, w in enumerate(words):
+            lw = w.lower().strip(".,:")
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            if lw in _AUTHOR_CUT or lw.isdigit() or (lw in _AUTHOR_MONTH_NAMES and nxt[:1].isdigit()):
+                words = words[:i]
+                break
+        part = " ".join(words).strip(" ,-–—")
+        low = part.lower()
+        if not part or low in _AUTHOR_REJECT or "©" in part or "privacy" in low or "policy" in low:
+            continue
+        if part not in keep:
+            keep.append(part)
+    return ", ".join(keep) or None
+
+
+def _byline_near_h1(tree) -> str | None:
+    """A 'By First Last' line just before/after the page's first <h1>."""
+    h1 = next(tree.iter("h1"), None)
+    if h1 is None:
+        return None
+    nodes = (h1.xpath("preceding::text()[normalize-space()][position()<=8]")
+             + h1.xpath("following::text()[normalize-space()][position()<=40]"))
+    for t in nodes:
+        parent = t.getparent()
+        if parent is None or parent.tag in ("script", "style", "noscript") or len(t) > 90:
+            continue
+        s = " ".join(t.split())
+        cand = None
+        m = _BY_PREFIX.match(s)
+        if m:
+            cand = m.group(1)
+        elif s.lower() in _BY_ALONE:
+            nxt = parent.xpath("following::text()[normalize-space()][1]")
+            cand = " ".join(nxt[0].split()) if nxt else None
+        if cand and _AUTHOR_NAME.match(cand) and not cand.isupper():
+            return _good_author(cand)
+    return None
+
+
+def _extract(tree, favor_recall: bool):
+    import trafilatura
+
+    if tree is None:
+        return None
+    try:
+        return trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False, include_tables=True,
+                                           favor_recall=favor_recall)
+    except (ValueError, TypeError, AttributeError, IndexError):  # malformed trees inside trafilatura
+        return None
+
+
+def _clean_html(content: str, source_path: str) -> CleanDocument:
+    from trafilatura.utils import load_html
+
+    tree = load_html(content)
+    if tree is None:
+        raise RejectedInput("no_text", "HTML could not be parsed")
+    h1s = _h1_texts(tree)
+    byline = _byline_near_h1(tree)
+    doc = _extract(tree, favor_recall=False)
+    if doc is None or not (doc.text or "").strip():
+        # nothing found: one retry with the recall-oriented settings (empty pages only, not every page)
+        doc = _extract(load_html(content), favor_recall=True)
+    if doc is None or not (doc.text or "").strip():
+        raise RejectedInput("no_text", "trafilatura found no main text")
+    lines = _norm_lines(_fix(doc.text))
+    lines = [ln for ln in lines if not is_link_chrome(ln)]
+    url = doc.url or None
+    domain = registered_domain(url) or registered_domain(doc.hostname)
+    site = doc.sitename or None
+    title = _choose_title(_fix(doc.title) if doc.title else None, h1s, [site, domain, doc.hostname])
+    if title:
+        tn = squash(title)
+        if lines and squash(lines[0]) == tn:
+            lines = lines[1:]
+    return _finish(lines, source_path, title=title, url=url, outlet=domain or site,
+                   author=_good_author(doc.author) or byline,
+                   published_at=parse_iso(doc.date), site_name=site)
+
+
+# ----------------------------------------------------------- wordpress json
+def html_fragment_lines(fragment: str) -> list[str]:
+    """Paragraphs of an HTML fragment: one per block element / <br>, scripts and media dropped."""
+    import lxml.html
+    from lxml import etree
+
+    if not fragment.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return _norm_lines(re.sub(r"<[^>]+>", " ", htmllib.unescape(fragment)))
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def flush():
+        if buf:
+            lines.append(" ".join("".join(buf).split()))
+            buf.clear()
+
+    def walk(el):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if tag in _SKIP_TAGS or not isinstance(el.tag, str):
+            pass
+        elif tag == "br":
+            flush()
+        else:
+            block = tag in _BLOCK_TAGS
+            if block:
+                flush()
+            if el.text:
+                buf.append(el.text)
+            for child in el:
+                walk(child)
+            if block:
+                flush()
+            elif tag in ("td", "th"):
+                buf.append(" ")
+        if el.tail:
+            buf.append(el.tail)
+
+    walk(root)
+    flush()
+    return _norm_lines("\n".join(lines))
+
+
+def _clean_wordpress(content: str, source_path: str) -> CleanDocument:
+    try:
+        post = json.loads(content)
+    except ValueError as exc:
+        raise RejectedInput("malformed_json", str(exc)) from None
+    body = (post.get("content") or {}).get("rendered") or ""
+    lines = _norm_lines(_fix("\n".join(html_fragment_lines(body))))
+
+    def rendered(key):
+        v = post.get(key)
+        if isinstance(v, dict):
+            v = v.get("rendered")
+        return v if isinstance(v, str) else None
+
+    title = rendered("title")
+    if title:
+        title = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", "", title)).split()) or None
+    url = post.get("link") if isinstance(post.get("link"), str) else None
+    outlet = registered_domain(url) if url else None
+    yoast = post.get("yoast_head_json") if isinstance(post.get("yoast_head_json"), dict) else {}
+    site_name = yoast.get("og_site_name") if isinstance(yoast.get("og_site_name"), str) else None
+    author = yoast.get("author") if isinstance(yoast.get("author"), str) else None
+    if author is None:
+        emb = post.get("_embedded") if isinstance(post.get("_embedded"), dict) else {}
+        authors = emb.get("author") if isinstance(emb.get("author"), list) else []
+        names = [a.get("name") for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
+        author = ", ".join(names) or None
+    if title and lines and squash(lines[0]) == squash(title):
+        lines = lines[1:]
+    return _finish(lines, source_path, title=title, url=url, outlet=outlet or site_name, author=author,
+                   published_at=parse_iso(post.get("date") or post.get("date_gmt")), site_name=site_name)
+
+
+# --------------------------------------------------------------------- text
+def _clean_text(content: str, source_path: str) -> CleanDocument:
+    # syndication notes often sit in the trailing zone that the line cleaner drops: read them first
+    raw = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept, syndicated = _syndication([_WS.sub(" ", ln).strip() for ln in raw])
+    if syndicated:
+        content = "\n".join(kept)
+    lines, meta = clean_text_lines(_fix(content))
+    if syndicated and not meta.original_outlet:
+        meta.original_outlet = syndicated
+    outlet = registered_domain(meta.url) if meta.url else None
+    original = outlet_from_name(meta.original_outlet) if meta.original_outlet else None
+    return _finish(lines, source_path, title=meta.title, url=meta.url, outlet=outlet or meta.outlet,
+                   original_outlet=original, author=_good_author(meta.author), published_at=meta.published_at,
+                   site_name=meta.outlet)
+
+
+def clean(detected: Detected, source_path: str) -> CleanDocument:
+    """Clean body text + metadata. Raises RejectedInput('no_text', ...) when nothing usable is left."""
+    fmt = detected.source_format
+    if fmt == "html":
+        return _clean_html(detected.content, source_path)
+    if fmt == "wordpress_json":
+        return _clean_wordpress(detected.content, source_path)
+    if fmt == "text":
+        return _clean_text(detected.content, source_path)
+    raise RejectedInput("unsupported_format", f"unknown source_format {fmt!r}")

@@ -1,0 +1,358 @@
+"""clean(): body text and metadata for the three formats, on the seed corpus and synthetic pages."""
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from claimhouse.clean import clean, html_fragment_lines
+from claimhouse.ingest import detect
+from claimhouse.textmeta import find_date, outlet_from_name, registered_domain, strip_site_suffix
+from claimhouse.types import CleanDocument, Detected, RejectedInput
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+WCXB = Path("/work/shared/eval/wcxb-dev/seeds")
+
+
+def run(data: bytes | str, path: str = "doc") -> CleanDocument:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return clean(detect(data, path), path)
+
+
+def seed(prefix: str) -> CleanDocument:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return run(path.read_bytes(), str(path))
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, CleanDocument]:
+    return {p: seed(p) for p in ("000", "001", "002", "003", "004")}
+
+
+def assert_clean_layout(text: str):
+    assert text and text == text.strip()
+    for line in text.split("\n"):
+        assert line, "no blank lines"
+        assert line == line.strip(), "no leading/trailing whitespace on a line"
+        assert "  " not in line
+
+
+# ------------------------------------------------------------------ the seeds
+CHROME = ["SUBSCRIBE TO US", "Loading comments", "Sponsor:", "QWIKET", "Read more:", "READ MORE", "5 months ago",
+          "Photo: yigal_levin", "Source: ERR", "Remer,MN", "appeared first on", "Related:", "Euromaidanpress",
+          "THE AMERICA ONE NEWS", "Elevate your fantasy game"]
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_seed_text_has_no_chrome(seeds, prefix):
+    doc = seeds[prefix]
+    assert_clean_layout(doc.text)
+    for junk in CHROME:
+        assert junk not in doc.text, junk
+    lines = doc.text.split("\n")
+    assert "back" not in lines and "topic" not in lines and "30" not in lines and "0" not in lines
+    assert "--" not in lines
+    assert doc.language == "en"
+
+
+def test_seed_000_wordpress(seeds):
+    doc = seeds["000"]
+    assert doc.title == "As Trump pushes for ceasefire talks, Ukraine sees Kursk as a potential bargaining chip"
+    assert doc.outlet == "digitaltradecenter.com"
+    assert doc.original_outlet == "cnn.com"
+    assert doc.url.startswith("https://digitaltradecenter.com/index.php/2025/02/08/as-trump-pushes")
+    assert doc.published_at.date() == date(2025, 2, 8)
+    lines = doc.text.split("\n")
+    isw = ("The Institute for the Study of War, a US-based conflict monitor, said that Ukrainian forces launched a "
+           "new series of assaults in the Kursk region on Thursday, advancing up to five kilometres (three miles) "
+           "behind Russian lines southeast of Sudzha.")
+    assert isw in lines
+    assert lines[0] == ("Ukraine has launched new attacks in Russia\u2019s southern Kursk region as US President "
+                        "Donald Trump pushes for ceasefire talks.")
+    assert "Rare strategic gain for Ukraine" in lines  # the subheading is a paragraph of its own
+    assert lines[-1].startswith("Evans said that Russia is struggling to repel Ukrainian forces")
+    assert len(lines) == 31
+    assert "cms.cnn.com" not in doc.text and "<" not in doc.text
+
+
+def test_seed_001_scraped_text(seeds):
+    doc = seeds["001"]
+    assert doc.title == "Ukraine prepares for \u201cbargaining\u201d with Trump by seizing Kursk region"
+    lines = doc.text.split("\n")
+    assert lines[0].startswith('Ukraine is preparing to "bargain" with potential US President Donald Trump')
+    assert "Most Western capitals say they want Kyiv to have the strongest bargaining position." in lines
+    assert lines[-1].startswith("Ukrainian military officials and Western analysts worry")
+    assert doc.title not in doc.text
+    assert len(lines) == 13
+
+
+def test_seed_002_read_more_and_subheadings(seeds):
+    doc = seeds["002"]
+    assert doc.title == "Russia escalates Kursk offensive ahead of potential Trump peace talks"
+    lines = doc.text.split("\n")
+    assert lines[0] == ("Moscow is highly determined to secure the region ahead of potential negotiations "
+                        "with the incoming Trump administration.")
+    assert "No territorial concessions" in lines and "Heavy losses for Kiev" in lines
+    assert 'Lavrov labeled such ideas as "even worse" than the Minsk Agreements.' in lines
+    assert "Ukraine incursion in Kursk struggles" not in doc.text
+    assert "Russian special forces halt advancement" not in doc.text
+    assert lines[-1].startswith("With winter approaching")
+
+
+def test_seed_003_aggregator(seeds):
+    doc = seeds["003"]
+    assert doc.title == ("The Telegraph: Failed Kursk offensive weakens Ukraine\u2019s bargaining position "
+                         "in potential talks")
+    assert doc.published_at.date() == date(2025, 3, 14)  # the byline date, not the toolbar's Jun 1, 2025
+    assert doc.author == "Yuri Zoria"
+    assert doc.outlet == "THE AMERICA ONE NEWS"
+    assert doc.original_outlet == "Euromaidan Press"
+    assert doc.title not in doc.text  # the repeated headline is gone
+    assert "Ukrainian soldiers in Russia\u2019s Kursk Oblast" not in doc.text  # caption + credit
+    lines = doc.text.split("\n")
+    assert lines[0].startswith("Ukraine\u2019s Kursk gamble backfired by failing to create leverage")
+    assert any(ln.startswith("Ukraine has completed its withdrawal from Russia\u2019s Kursk region") for ln in lines)
+    assert lines[-1].startswith("The defeat at Kursk is a tragic allegory")
+    assert "Yuri Zoria" not in doc.text and "14 Mar 2025" not in doc.text
+
+
+def test_seed_004_date_header(seeds):
+    doc = seeds["004"]
+    assert doc.published_at.date() == date(2025, 3, 9)
+    lines = doc.text.split("\n")
+    assert lines[0].startswith("Russia has recently focused its efforts on fighting in the Kursk region")
+    assert "date 2025-03-09" not in doc.text
+    assert "Andreas Kaju. Source: ERR" not in lines
+    assert any(ln.startswith("Kaju believes that the only real incentive") for ln in lines)
+    assert lines[-1].startswith("According to Pevkur, Ukraine is confident")
+    assert len(lines) == 10
+
+
+# ---------------------------------------------------------- text: general rules
+OTHER_SITE = """DAILY WORLD NEWS
+Home | World | Politics
+3 hours ago
+125
+Follow us on Telegram!
+Sponsored: BuyStuff Online
+By Jane Smith
+March 3, 2024
+Parliament approves the new budget after a long night of debate
+
+Lawmakers approved the budget early on Tuesday after more than twelve hours of debate, the speaker said.
+A view of the parliament building.
+A view of the parliament building. Image: John Doe / Reuters
+The finance minister said the plan would cut the deficit by two percent over the next three years.
+Parliament approves the new budget after a long night of debate
+Opposition parties said they would challenge several provisions in the constitutional court next month.
+Related: Budget talks stall again
+Also read: What the budget means for you
+42 comments
+Share
+"""
+
+
+def test_text_general_chrome_rules():
+    doc = run(OTHER_SITE)
+    assert doc.title == "Parliament approves the new budget after a long night of debate"
+    assert doc.author == "Jane Smith"
+    assert doc.published_at.date() == date(2024, 3, 3)
+    assert doc.outlet == "DAILY WORLD NEWS"
+    assert doc.text.split("\n") == [
+        "Lawmakers approved the budget early on Tuesday after more than twelve hours of debate, the speaker said.",
+        "The finance minister said the plan would cut the deficit by two percent over the next three years.",
+        "Opposition parties said they would challenge several provisions in the constitutional court next month.",
+    ]
+
+
+def test_text_byline_with_date():
+    doc = run("By Jane Smith, March 3, 2024\nThe council approved the new transport plan on Monday after a long debate.\n")
+    assert doc.author == "Jane Smith"
+    assert doc.published_at.date() == date(2024, 3, 3)
+    assert doc.text == "The council approved the new transport plan on Monday after a long debate."
+
+
+def test_text_metadata_header_lines():
+    doc = run("Title: Storm hits the coast\nAuthor: Ann Lee\nDate: 2024-11-02\n"
+              "url: https://www.bbc.co.uk/news/x\n\nA strong storm hit the coast on Saturday, officials said.\n")
+    assert doc.title == "Storm hits the coast"
+    assert doc.author == "Ann Lee"
+    assert doc.published_at.date() == date(2024, 11, 2)
+    assert doc.url == "https://www.bbc.co.uk/news/x"
+    assert doc.outlet == "bbc.co.uk" and doc.original_outlet == "bbc.co.uk"
+    assert doc.text == "A strong storm hit the coast on Saturday, officials said."
+
+
+def test_text_keeps_plain_article():
+    body = ("The council met on Monday to discuss the new transport plan for the region.\n\n"
+            "Members voted 12 to 3 in favour, and the plan will now go to a public consultation.\n")
+    doc = run(body)
+    assert doc.text.split("\n") == [ln for ln in body.split("\n") if ln]
+    assert doc.title is None and doc.outlet is None and doc.original_outlet is None
+
+
+def test_text_hard_wrapped_lines_are_joined():
+    para = ("The council met on Monday to discuss the new transport plan for the region and the "
+            "members voted twelve to three in favour of the plan after a long debate about costs. ")
+    words = (para * 4).split()
+    wrapped, line = [], ""
+    for w in words:
+        if len(line) + len(w) + 1 > 72:
+            wrapped.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    wrapped.append(line)
+    text = "\n".join(wrapped) + "\n\n" + "\n".join(wrapped).replace("council", "committee") + "\n"
+    doc = run(text)
+    lines = doc.text.split("\n")
+    assert len(lines) == 2
+    assert lines[0] == " ".join(words) and "committee" in lines[1]
+
+
+def test_text_syndication_line():
+    doc = run("The minister resigned on Friday after weeks of pressure from his own party members.\n"
+              "Originally published by Reuters.\n")
+    assert doc.original_outlet == "Reuters"
+    assert "Originally published" not in doc.text
+
+
+@pytest.mark.parametrize("data", ["Loading comments...\nSUBSCRIBE TO US!\n30\n5 months ago\n", "--\n\n|\n"])
+def test_text_only_chrome_is_no_text(data):
+    with pytest.raises(RejectedInput) as exc:
+        run(data)
+    assert exc.value.reason == "no_text"
+
+
+# ------------------------------------------------------------ wordpress json
+def wp_post(content: str, **extra) -> str:
+    post = {"date": "2024-05-06T08:00:00", "link": "https://www.example.co.uk/2024/05/06/story/",
+            "title": {"rendered": "Ministers &#8216;agree&#8217; <em>new</em> deal"},
+            "content": {"rendered": content}}
+    post.update(extra)
+    return json.dumps(post)
+
+
+def test_wordpress_blocks_and_syndication():
+    html = ("<p>First paragraph of the story.</p>\n<div><p>Second <a href='#'>paragraph</a> here.</p>"
+            "<ul><li>item one</li><li>item two</li></ul></div><script>var x = 1;</script>"
+            "<figure><img src='a.jpg'></figure><p>Line one<br>line two</p>"
+            "<p>The post <a href='https://x.com'>Ministers agree</a> appeared first on "
+            "<a href='https://news.example.org'>Example News</a>.</p>")
+    doc = run(wp_post(html))
+    assert doc.text.split("\n") == ["First paragraph of the story.", "Second paragraph here.", "item one",
+                                    "item two", "Line one", "line two"]
+    assert doc.title == "Ministers \u2018agree\u2019 new deal"
+    assert doc.outlet == "example.co.uk"
+    assert doc.original_outlet == "Example News"
+    assert doc.published_at.isoformat() == "2024-05-06T08:00:00"
+
+
+def test_wordpress_not_syndicated():
+    doc = run(wp_post("<p>Only text of the story here.</p>"))
+    assert doc.original_outlet == doc.outlet == "example.co.uk"
+
+
+def test_wordpress_syndication_domain():
+    doc = run(wp_post("<p>Text of the story here.</p><div>This post appeared first on https://www.cnn.com/x</div>"))
+    assert doc.original_outlet == "cnn.com"
+    assert doc.text == "Text of the story here."
+
+
+def test_wordpress_empty_body_is_no_text():
+    with pytest.raises(RejectedInput) as exc:
+        run(wp_post("<p> </p><script>x()</script>"))
+    assert exc.value.reason == "no_text"
+
+
+def test_html_fragment_lines_whitespace():
+    assert html_fragment_lines("<p>  a \n b </p><p></p><h2>Sub</h2>") == ["a b", "Sub"]
+
+
+# ---------------------------------------------------------------------- html
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Storm floods the old town &#8211; Harbour Gazette</title>
+<meta property="og:site_name" content="Harbour Gazette">
+<meta name="author" content="Maria Rossi">
+<meta property="article:published_time" content="2024-10-05T09:30:00+00:00">
+<link rel="canonical" href="https://www.harbourgazette.co.uk/news/storm-floods-old-town">
+</head><body>
+<header><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav></header>
+<article><h1>Storm floods the old town</h1>
+<p>Heavy rain flooded the streets of the old town on Saturday, forcing dozens of residents to leave their homes.</p>
+<p>The fire service said it had pumped water out of more than forty basements during the night and morning.</p>
+<p>The mayor said the town would ask the government for emergency funds to repair the damaged sea wall.</p>
+</article>
+<section class="comments"><h3>Comments</h3><p>Great article, thanks for sharing this with us all!</p></section>
+<footer>Copyright 2024 Harbour Gazette. All rights reserved.</footer>
+</body></html>"""
+
+
+def test_html_page():
+    doc = run(PAGE)
+    assert doc.title == "Storm floods the old town"
+    assert doc.url == "https://www.harbourgazette.co.uk/news/storm-floods-old-town"
+    assert doc.outlet == "harbourgazette.co.uk" == doc.original_outlet
+    assert doc.site_name == "Harbour Gazette"
+    assert doc.author == "Maria Rossi"
+    assert doc.published_at.date() == date(2024, 10, 5)
+    assert doc.language == "en"
+    lines = doc.text.split("\n")
+    assert lines[0].startswith("Heavy rain flooded the streets of the old town")
+    assert lines[-1].startswith("The mayor said the town would ask")
+    assert "Great article" not in doc.text and "Copyright" not in doc.text and "Sport" not in doc.text
+    assert_clean_layout(doc.text)
+
+
+def test_html_gzip_round_trip():
+    assert run(gzip.compress(PAGE.encode())).text == run(PAGE).text
+
+
+def test_html_without_text_is_no_text():
+    with pytest.raises(RejectedInput) as exc:
+        run("<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav></body></html>")
+    assert exc.value.reason == "no_text"
+
+
+def test_unknown_format_rejected():
+    with pytest.raises(RejectedInput):
+        clean(Detected(source_format="pdf", content="x"), "x")
+
+
+# --------------------------------------------------------------- helpers
+@pytest.mark.parametrize("title,names,expected", [
+    ("What is Cloud Computing? | Google Cloud", ["Google Cloud"], "What is Cloud Computing?"),
+    ("Yoga for beginners \u2013 Brett Larkin Yoga", ["brettlarkin.com"], "Yoga for beginners"),
+    ("How to book a flight | Facet", [None], "How to book a flight"),
+    ("Top 10 tips - advantagefitness.com", [], "Top 10 tips"),
+    ("Leadfeeder | State of SEO in 2026: Trends and Predictions", ["Leadfeeder"],
+     "State of SEO in 2026: Trends and Predictions"),
+    ("Biden - Trump debate", ["cnn.com"], "Biden - Trump debate"),
+    ("Russia escalates Kursk offensive", ["rt.com"], "Russia escalates Kursk offensive"),
+])
+def test_strip_site_suffix(title, names, expected):
+    assert strip_site_suffix(title, names) == expected
+
+
+def test_dates_and_domains():
+    assert find_date("Jun 1, 2025").date() == date(2025, 6, 1)
+    assert find_date("14 Mar 2025").date() == date(2025, 3, 14)
+    assert find_date("posted 2025-03-09 at noon").date() == date(2025, 3, 9)
+    assert registered_domain("https://edition.cnn.com/2025/x") == "cnn.com"
+    assert outlet_from_name("cnn.com") == "cnn.com"
+    assert outlet_from_name("Example News.") == "Example News"
+
+
+@pytest.mark.skipif(not WCXB.is_dir(), reason="shared eval pages not available")
+def test_real_pages_clean_or_reject():
+    for path in sorted(WCXB.glob("*.html.gz"))[:15]:
+        try:
+            doc = run(path.read_bytes(), str(path))
+        except RejectedInput:
+            continue
+        assert_clean_layout(doc.text)
+        assert doc.outlet
