@@ -125,8 +125,13 @@ _STRONG = (2, 3, 4, 5, 6)
 _WEAK = tuple(range(7, len(_DROP_PATTERNS)))
 
 
+_LINK_LABEL = re.compile(r"^(?:read more|read also|also read|see also|related)\s*:", re.I)
+
+
 def is_link_chrome(line: str) -> bool:
     """A conservative subset for extractor output: nav words, comment/sponsor/'Read more' lines."""
+    if _LINK_LABEL.match(line):
+        return True
     if _nwords(line) > 14:
         return False
     if line.lower().strip(" .:!|»>") in _NAV_WORDS:

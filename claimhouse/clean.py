@@ -349,7 +349,24 @@ def _clean_wordpress(content: str, source_path: str) -> CleanDocument:
 
 
 # --------------------------------------------------------------------- text
+_TAG_NAME = re.compile(r"</([A-Za-z][\w:-]*)\s*>|<([A-Za-z][\w:-]*)\s*/>")
+
+
+def strip_embedded_markup(content: str) -> str:
+    """Remove markup tags embedded in a text page (e.g. ``<tweet author="…">…</tweet>``), keeping their text.
+
+    Only elements the page also closes (``</x>`` or ``<x/>``) count as markup, so a code sample such as
+    ``adduser <username>`` stays as written.
+    """
+    names = {m.group(1) or m.group(2) for m in _TAG_NAME.finditer(content)}
+    if not names:
+        return content
+    alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.sub(rf"</?(?:{alt})\b(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*\s*/?>", "", content)
+
+
 def _clean_text(content: str, source_path: str) -> CleanDocument:
+    content = strip_embedded_markup(content)
     # syndication notes often sit in the trailing zone that the line cleaner drops: read them first
     raw = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept, syndicated = _syndication([_WS.sub(" ", ln).strip() for ln in raw])

@@ -304,9 +304,12 @@ QUANTITY_CHANGES = ("=", "~", ">", "<", "up", "down")
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART",
                  "LAW", "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL")
 
+# Markup that leaked from a page: tags carrying page-structure attributes, comments, script/style
+# blocks, unresolved entities. Tags alone are not enough: articles about code quote `<p>` or `<T>`.
 MARKUP_PATTERNS = (
-    r"<[A-Za-z/!][^>]*>",  # tags, comments, doctype
-    r"&(?:nbsp|amp);",  # leftover HTML entities
+    r"<[A-Za-z][\w:-]*\s[^<>]*(?<![\w-])(?:class|id|style|href|data-[\w-]+|on[a-z]+)\s*=\s*[\"'][^<>]*>",
+    r"(?is)<(script|style|iframe|noscript)\b[^>]*>.*?</\1\s*>",
+    r"&(?:nbsp|amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);",  # leftover HTML entities
 )
 BOILERPLATE_PATTERNS = (
     r"SUBSCRIBE TO US",
@@ -314,7 +317,7 @@ BOILERPLATE_PATTERNS = (
     r"(?m)^Sponsor:",
     r"QWIKET",
     r"(?m)^Read more:",
-    r"\d+ (?:minutes|hours|days|months|years) ago",
+    r"(?m)^\s*\d+ (?:seconds?|minutes?|hours?|days?|weeks?|months?|years?) ago\s*$",  # a relative timestamp line
     r"\n\s*\n",  # blank line: paragraphs are separated by a single '\n'
 )
 

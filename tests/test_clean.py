@@ -356,3 +356,20 @@ def test_real_pages_clean_or_reject():
             continue
         assert_clean_layout(doc.text)
         assert doc.outlet
+
+
+def test_text_page_embedded_markup_is_stripped_but_code_samples_stay():
+    from claimhouse.clean import strip_embedded_markup
+
+    text = ('He said so on Monday.\n<tweet pic="pic.twitter.com/" author="x">The blaze spread</tweet>\n'
+            'Run adduser <username> first.')
+    assert strip_embedded_markup(text) == "He said so on Monday.\nThe blaze spread\nRun adduser <username> first."
+
+
+def test_long_read_more_link_line_is_chrome_in_extractor_output():
+    from claimhouse.boilerplate import is_link_chrome
+
+    assert is_link_chrome("Read more: Ukraine incursion in Kursk struggles as Russians retake territory while "
+                          "the Kremlin masses troops near the border for a new push")
+    assert not is_link_chrome("Readers who want more detail can find the whole report on the ministry site, "
+                              "which lists every figure.")
