@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import platform
 import resource
-import shutil
 import tempfile
 import time
 from datetime import datetime, timezone

@@ -504,7 +504,6 @@ def _read_unit(toks, num: _Num, sent_end: int):
 
 def _per(toks, k: int, n: int, surface: str, norm: str, kind: str):
     """Extend a unit with a rate: "per barrel", "a month", "per square foot"."""
-    doc = toks.doc
     if k + 1 < n and toks[k].lower_ in {"per", "a", "an", "/", "each"}:
         for L in (2, 1):
             if k + 1 + L <= n:
@@ -590,7 +589,6 @@ def _unit_from_run(toks, k: int, run):
     while c0 < last and (toks[c0].pos_ in {"ADJ"} or toks[c0].tag_ in {"JJ", "JJR", "JJS", "VBN", "VBG"}
                          or toks[c0].text in HYPHENS):
         c0 += 1
-    doc = toks.doc
     unit = _T.text[toks[u0].idx:head.idx + len(head)]
     norm_head = _singular(head)
     norm = (_T.text[toks[c0].idx:head.idx].lower() + norm_head) if c0 < last else norm_head
@@ -606,7 +604,6 @@ def _unit_from_run(toks, k: int, run):
 def _excluded(toks, num: _Num, sent_start_tok: int, text: str) -> bool:
     """Numbers that are not quantities: dates, times, ordinals, parts of names."""
     t = toks[num.i]
-    doc = toks.doc
     if num.suffix:
         sl = num.suffix.lower()
         if sl in ORDINAL_SUFFIX or sl in TIME_SUFFIX or sl in {"s", "'s"}:

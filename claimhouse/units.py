@@ -18,7 +18,7 @@ CURRENCY_SYMBOLS = {
     "₹": "indian rupee", "inr": "indian rupee", "rs": "indian rupee", "rs.": "indian rupee",
     "₽": "russian ruble", "rub": "russian ruble", "₴": "ukrainian hryvnia",
     "uah": "ukrainian hryvnia", "chf": "swiss franc", "₪": "shekel", "ils": "shekel",
-    "₩": "south korean won", "krw": "south korean won", "rm": "malaysian ringgit",
+    "₩": "south korean won", "krw": "south korean won",
     "myr": "malaysian ringgit",
 }
 
@@ -99,7 +99,7 @@ MEASURES = {
     "twh": "terawatt hour", "hp": "horsepower", "horsepower": "horsepower",
     "bhp": "brake horsepower", "ps": "metric horsepower", "v": "volt", "volt": "volt",
     "volts": "volt", "kv": "kilovolt", "mah": "milliampere-hour", "a": "ampere",
-    "amp": "ampere", "amps": "ampere", "nm": "newton metre", "lb-ft": "pound-foot",
+    "amp": "ampere", "amps": "ampere", "lb-ft": "pound-foot",
     "pound-feet": "pound-foot", "joule": "joule", "joules": "joule", "calorie": "calorie",
     "calories": "calorie", "kcal": "kilocalorie",
     # temperature, angle
@@ -121,8 +121,7 @@ MEASURES = {
     "cm²": "square centimetre", "sqm": "square metre", "sq m": "square metre",
     "μm": "micrometre", "µm": "micrometre", "degrees celsius": "celsius",
     "degree celsius": "celsius", "degrees fahrenheit": "fahrenheit",
-    "degree fahrenheit": "fahrenheit", "degrees c": "celsius", "degrees f": "fahrenheit",
-    "km/hr": "kilometre per hour", "miles per hour": "mile per hour",
+    "degree fahrenheit": "fahrenheit", "degrees c": "celsius", "degrees f": "fahrenheit", "miles per hour": "mile per hour",
     "mile per hour": "mile per hour", "kilometres per hour": "kilometre per hour",
     "kilometers per hour": "kilometre per hour", "miles per gallon": "mile per gallon",
     "pound-foot": "pound-foot", "foot-pounds": "pound-foot", "newton-metres": "newton metre",

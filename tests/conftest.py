@@ -49,3 +49,11 @@ def seed_doc_id(warehouse: Path, prefix: str) -> str:
     rows = query(warehouse, "select doc_id from staging.documents where source_path like ?", [f"%/{prefix}%"])
     assert len(rows) == 1, f"expected one document for {prefix}, got {rows}"
     return rows[0][0]
+
+
+def clean_seed(path: Path) -> str:
+    """The clean text the pipeline makes of a seed file (the real detect + clean)."""
+    from claimhouse.clean import clean
+    from claimhouse.ingest import detect
+
+    return clean(detect(path.read_bytes(), str(path)), str(path)).text

@@ -1,37 +1,18 @@
 """Tests for claimhouse.claims.extract_claims (attributions and assertions)."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from lxml import html as lxml_html
 
 from claimhouse.claims import extract_claims
 from claimhouse.nlp import load_nlp, split_sentences
 from claimhouse.types import Claim
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from conftest import SEEDS, clean_seed  # noqa: E402
 CHROME = re.compile(r"^(SUBSCRIBE TO US!|Sponsor:.*|Read more:.*|Loading comments.*|--+|\d+|\d+ \w+ ago|"
                     r"back|topic|THE AMERICA ONE NEWS|.*\|.*|[A-Z][a-z]{2} \d{1,2}, \d{4}.*)$")
-
-
-def clean_seed(path: Path) -> str:
-    """A rough clean text of a seed file: article paragraphs joined by '\\n'.
-
-    Self-contained stand-in for the real cleaning module: WordPress JSON -> the <p>
-    elements of content.rendered; plain text -> non-empty lines minus obvious chrome.
-    """
-    raw = path.read_text(encoding="utf-8")
-    if raw.lstrip().startswith("{"):
-        data = json.loads(raw)
-        tree = lxml_html.fromstring("<div>" + data["content"]["rendered"] + "</div>")
-        paras = [" ".join(p.text_content().split()) for p in tree.iter("p")]
-    else:
-        paras = [" ".join(line.split()) for line in raw.splitlines()]
-        paras = [re.sub(r"^date \d{4}-\d{2}-\d{2}\s+", "", p) for p in paras]
-    return "\n".join(p for p in paras if p and not CHROME.match(p))
 
 
 def seed_path(prefix: str) -> Path:

@@ -1,31 +1,16 @@
 """Tests for claimhouse.quantities.extract_quantities (and the number-word parser)."""
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
-from lxml import html as lxml_html
 
 from claimhouse.nlp import load_nlp, split_sentences
 from claimhouse.numbers import parse_number
 from claimhouse.quantities import extract_quantities
 from claimhouse.types import Claim
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-
-def clean_seed(path: Path) -> str:
-    """Rough clean text of a seed: WordPress JSON -> <p> texts; plain text -> lines."""
-    raw = path.read_text(encoding="utf-8")
-    if raw.lstrip().startswith("{"):
-        tree = lxml_html.fromstring("<div>" + json.loads(raw)["content"]["rendered"] + "</div>")
-        paras = [" ".join(p.text_content().split()) for p in tree.iter("p")]
-    else:
-        paras = [" ".join(line.split()) for line in raw.splitlines()]
-        paras = [re.sub(r"^date \d{4}-\d{2}-\d{2}\s+", "", p) for p in paras]
-    return "\n".join(p for p in paras if p)
+from conftest import SEEDS, clean_seed  # noqa: E402
 
 
 @pytest.fixture(scope="module")
