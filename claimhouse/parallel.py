@@ -35,7 +35,9 @@ def map_batches(fn: Callable[[T], R], batches: Iterable[T], workers: int, n_batc
     At most ``2 * workers`` batches are in flight, so memory stays bounded however
     many batches there are.
     """
-    if workers <= 1 or n_batches <= 1:
+    if n_batches == 0:
+        return
+    if workers <= 1 or n_batches == 1:
         if initializer:
             initializer()
         for batch in batches:
@@ -43,12 +45,15 @@ def map_batches(fn: Callable[[T], R], batches: Iterable[T], workers: int, n_batc
         return
     workers = min(workers, n_batches)
     ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer)
+    try:
         pending: deque = deque()
-        it = iter(batches)
-        for batch in it:
+        for batch in batches:
             pending.append(pool.submit(fn, batch))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    finally:
+        # on an error in the caller (or a worker), do not wait for batches nobody will read
+        pool.shutdown(wait=True, cancel_futures=True)

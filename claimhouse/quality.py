@@ -307,7 +307,7 @@ ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT
 # Markup that leaked from a page: tags carrying page-structure attributes, comments, script/style
 # blocks, unresolved entities. Tags alone are not enough: articles about code quote `<p>` or `<T>`.
 MARKUP_PATTERNS = (
-    r"<[A-Za-z][\w:-]*\s[^<>]*(?<![\w-])(?:class|id|style|href|data-[\w-]+|on[a-z]+)\s*=\s*[\"'][^<>]*>",
+    r"<[A-Za-z][\w:-]{0,30}\s[^<>]{0,500}(?<![\w-])(?:class|id|style|href|data-[\w-]+|on[a-z]+)\s*=\s*[\"'][^<>]{0,500}>",
     r"(?is)<(script|style|iframe|noscript)\b[^>]*>.*?</\1\s*>",
     r"&(?:nbsp|amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);",  # leftover HTML entities
 )
@@ -368,8 +368,8 @@ from staging.documents d
         matches("language", r"^[a-z]{2}$", "is not an ISO 639-1 code"),
         flag("duplicate_target_exists", "duplicate_of does not name another existing document",
              context=("duplicate_of",)),
-        between("published_at", datetime(1990, 1, 1), _published_max,
-                "is before 1990-01-01 or more than 2 days in the future"),
+        between("published_at", datetime(1900, 1, 1), _published_max,
+                "is before 1900-01-01 or more than 2 days in the future"),
     ],
     chunk_rows=5_000,  # whole texts: keep batches small
 )

@@ -9,10 +9,13 @@ assets in ``assets/`` are thin wrappers around these functions.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -23,11 +26,14 @@ from .parallel import map_batches
 from .types import RejectedInput
 from .warehouse import MARTS_DIR, append, count, run_script
 
-MAX_INPUT_BYTES = 64 * 1024 * 1024
-CLEAN_BATCH = 64
-ANALYSE_BATCH = 16
-SCAN_BATCH = 500
+MAX_INPUT_BYTES = 64 * 1024 * 1024  # larger files are quarantined unread (reason too_large)
+MAX_TEXT_CHARS = 500_000  # longer clean texts are quarantined (reason too_long): parsing cost explodes
+SCAN_BATCH, SCAN_BATCH_BYTES = 500, 256 * 1024 * 1024  # files read per transaction
+CLEAN_BATCH, CLEAN_BATCH_BYTES = 64, 32 * 1024 * 1024  # raw documents per worker batch
+ANALYSE_BATCH, ANALYSE_BATCH_CHARS = 16, 1_000_000  # clean documents per worker batch
+EARLIEST_DATE = datetime(1900, 1, 1)
 ENGLISH = ("en",)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def now() -> datetime:
@@ -82,7 +88,11 @@ def quarantine(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
 
 # ------------------------------------------------------------------ raw: scan
 def list_input_files(seeds_dir: Path) -> list[Path]:
-    """Every regular, non-hidden file below ``seeds_dir``, in a stable order."""
+    """Every non-hidden file below ``seeds_dir``, in a stable order.
+
+    Special files (FIFOs, sockets) are listed too; the scan records them in quarantine
+    without opening them, since reading a FIFO would block.
+    """
     out = []
     for root, dirs, files in os.walk(seeds_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -90,35 +100,71 @@ def list_input_files(seeds_dir: Path) -> list[Path]:
     return out
 
 
-def _stat_frame(paths: Iterable[Path]) -> pl.DataFrame:
-    names, sizes, mtimes = [], [], []
+def printable_path(path: Path | str) -> str:
+    """A path as text, with bytes that are not UTF-8 shown as \\xNN escapes."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def _stat_frame(paths: Iterable[Path]) -> tuple[pl.DataFrame, list[dict]]:
+    """Size and mtime of each readable regular file; quarantine rows for paths that cannot be stored."""
+    names, sizes, mtimes, bad = [], [], [], []
     for p in paths:
         try:
             st = p.stat()
         except OSError:
             continue  # vanished between listing and stat: the next scan sees it
-        names.append(str(p.resolve()))
+        name = str(p.resolve())
+        reason = None
+        if not stat.S_ISREG(st.st_mode):
+            reason, detail = "not_a_file", "not a regular file (FIFO, socket or device): not read"
+        else:
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                reason, detail = "bad_path", "the file name is not valid UTF-8: rename the file"
+        if reason:
+            bad.append({"source_path": printable_path(name), "doc_id": None, "stage": "raw", "reason": reason,
+                        "detail": detail, "seen_at": now()})
+            continue
+        names.append(name)
         sizes.append(st.st_size)
         mtimes.append(st.st_mtime_ns)
-    return pl.DataFrame({"source_path": names, "byte_size": sizes, "mtime_ns": mtimes},
-                        schema={"source_path": pl.Utf8, "byte_size": pl.Int64, "mtime_ns": pl.Int64})
+    frame = pl.DataFrame({"source_path": names, "byte_size": sizes, "mtime_ns": mtimes},
+                         schema={"source_path": pl.Utf8, "byte_size": pl.Int64, "mtime_ns": pl.Int64})
+    return frame, bad
 
 
-def changed_files(con: duckdb.DuckDBPyConnection, paths: Iterable[Path]) -> pl.DataFrame:
+def _size_chunks(ids: list, sizes: list[int], max_items: int, max_size: int) -> list[list]:
+    """Consecutive chunks of ``ids`` with at most ``max_items`` items and (unless one item alone is
+    larger) at most ``max_size`` summed size: bounds memory per batch, not only the item count."""
+    chunks, cur, total = [], [], 0
+    for item, size in zip(ids, sizes):
+        if cur and (len(cur) >= max_items or total + size > max_size):
+            chunks.append(cur)
+            cur, total = [], 0
+        cur.append(item)
+        total += size
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def changed_files(con: duckdb.DuckDBPyConnection, paths: Iterable[Path]) -> tuple[pl.DataFrame, list[dict]]:
     """The files that are new, or whose size or modification time differs from the last scan."""
-    stats = _stat_frame(paths)
+    stats, bad = _stat_frame(paths)
     con.register("_stat", stats.to_arrow())
     try:
         return con.execute("""
             select s.source_path, s.byte_size, s.mtime_ns from _stat s
             left join raw.files f using (source_path)
             where f.source_path is null or f.byte_size <> s.byte_size or f.mtime_ns <> s.mtime_ns
-            order by s.source_path""").pl()
+            order by s.source_path""").pl(), bad
     finally:
         con.unregister("_stat")
 
 
 def _read_one(path: str, size: int) -> tuple[bytes | None, RejectedInput | None]:
+    """The file's bytes, or why they could not be read."""
     if size > MAX_INPUT_BYTES:
         return None, RejectedInput("too_large", f"{size} bytes is over the {MAX_INPUT_BYTES} byte input limit")
     try:
@@ -138,59 +184,67 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
         if not seeds_dir.is_dir():
             raise FileNotFoundError(f"seeds folder {seeds_dir} does not exist")
         candidates = list_input_files(seeds_dir)
-    todo = changed_files(con, candidates)
+    todo, bad_paths = changed_files(con, candidates)
     result = StepResult("raw", extra={"files_seen": len(candidates), "files_changed": todo.height})
+    result.quarantined += quarantine(con, bad_paths)
     rep = progress.reporter()
     rep.start("scan", todo.height)
-    for offset in range(0, todo.height, SCAN_BATCH):
-        chunk = todo.slice(offset, SCAN_BATCH)
+    rows = list(todo.iter_rows())
+    for chunk in _size_chunks(rows, [r[1] for r in rows], SCAN_BATCH, SCAN_BATCH_BYTES):
         files, docs, bad = [], [], []
         ts = now()
-        for path, size, mtime in chunk.iter_rows():
+        for path, size, mtime in chunk:
             data, err = _read_one(path, size)
-            digest = sha256(data) if data is not None else sha256(f"unreadable:{path}:{size}:{mtime}".encode())
+            if data is None:
+                # unread (too large, vanished, no permission): recorded, but the file keeps its
+                # last good version and is looked at again on the next scan
+                bad.append({"source_path": path, "doc_id": None, "stage": "raw", "reason": err.reason,
+                            "detail": err.detail, "seen_at": ts})
+                continue
+            digest = sha256(data)
             doc_id = doc_id_for(digest)
             fmt, encoding = "unknown", None
-            if err is None:
-                try:
-                    det = detect(data, path)
-                    fmt, encoding = det.source_format, det.encoding
-                except RejectedInput as exc:
-                    err = exc
-                except Exception as exc:  # a detector bug must not stop the run
-                    err = RejectedInput("detect_error", f"{type(exc).__name__}: {exc}")
+            try:
+                det = detect(data, path)
+                fmt, encoding = det.source_format, det.encoding
+            except RejectedInput as exc:
+                err = exc
+            except Exception as exc:  # a detector bug must not stop the run
+                err = RejectedInput("detect_error", f"{type(exc).__name__}: {exc}")
             if err is not None:
                 bad.append({"source_path": path, "doc_id": doc_id, "stage": "raw", "reason": err.reason,
                             "detail": err.detail, "seen_at": ts})
             files.append({"source_path": path, "byte_size": size, "mtime_ns": mtime, "content_sha256": digest,
                           "doc_id": doc_id, "first_seen_at": ts, "last_changed_at": ts})
             docs.append({"doc_id": doc_id, "source_path": path, "source_format": fmt, "content_sha256": digest,
-                         "byte_size": size, "ingested_at": ts, "encoding": encoding, "content": data or b""})
+                         "byte_size": len(data), "ingested_at": ts, "encoding": encoding, "content": data})
         con.begin()
         try:
             before = count(con, "raw.documents")
-            frame = pl.DataFrame(docs).unique(subset=["doc_id"], keep="first", maintain_order=True)
-            con.register("_docs", frame.to_arrow())
-            con.execute("""insert into raw.documents
-                select doc_id, source_path, source_format, content_sha256, byte_size, ingested_at, encoding, content
-                from _docs where doc_id not in (select doc_id from raw.documents)""")
-            con.unregister("_docs")
-            con.register("_files", pl.DataFrame(files).to_arrow())
-            con.execute("""insert into raw.files select * from _files
-                on conflict (source_path) do update set
-                    byte_size = excluded.byte_size, mtime_ns = excluded.mtime_ns,
-                    last_changed_at = case when raw.files.content_sha256 <> excluded.content_sha256
-                                           then excluded.last_changed_at else raw.files.last_changed_at end,
-                    content_sha256 = excluded.content_sha256, doc_id = excluded.doc_id""")
-            con.unregister("_files")
+            if docs:
+                frame = pl.DataFrame(docs).unique(subset=["doc_id"], keep="first", maintain_order=True)
+                con.register("_docs", frame.to_arrow())
+                con.execute("""insert into raw.documents
+                    select doc_id, source_path, source_format, content_sha256, byte_size, ingested_at, encoding,
+                           content
+                    from _docs where doc_id not in (select doc_id from raw.documents)""")
+                con.unregister("_docs")
+                con.register("_files", pl.DataFrame(files).to_arrow())
+                con.execute("""insert into raw.files select * from _files
+                    on conflict (source_path) do update set
+                        byte_size = excluded.byte_size, mtime_ns = excluded.mtime_ns,
+                        last_changed_at = case when raw.files.content_sha256 <> excluded.content_sha256
+                                               then excluded.last_changed_at else raw.files.last_changed_at end,
+                        content_sha256 = excluded.content_sha256, doc_id = excluded.doc_id""")
+                con.unregister("_files")
             result.quarantined += quarantine(con, bad)
             result.written += count(con, "raw.documents") - before
             con.commit()
         except Exception:
             con.rollback()
             raise
-        result.processed += chunk.height
-        rep.advance("scan", chunk.height)
+        result.processed += len(chunk)
+        rep.advance("scan", len(chunk))
     rep.finish("scan")
     result.extra["documents_retracted"] = retract_superseded(con)
     return result
@@ -208,15 +262,38 @@ def retract_superseded(con: duckdb.DuckDBPyConnection) -> int:
     if not stale:
         return 0
     con.begin()
-    for table in ("core.quantities", "core.entities", "core.claims", "core.sentences",
-                  "core.analysed_documents", "staging.documents"):
-        con.execute(f"delete from {table} where doc_id in (select unnest(?))", [stale])
-    con.execute("update staging.documents set duplicate_of = null where duplicate_of in (select unnest(?))", [stale])
-    con.commit()
+    try:
+        for table in ("core.quantities", "core.entities", "core.claims", "core.sentences",
+                      "core.analysed_documents", "staging.documents"):
+            con.execute(f"delete from {table} where doc_id in (select unnest(?))", [stale])
+        con.execute("update staging.documents set duplicate_of = null where duplicate_of in (select unnest(?))",
+                    [stale])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
     return len(stale)
 
 
 # ---------------------------------------------------------------- staging: clean
+def _safe_str(value: str | None) -> str | None:
+    """Text that DuckDB can store: lone surrogates replaced, control characters (but tab/newline) removed."""
+    if value is None:
+        return None
+    value = value.encode("utf-8", "replace").decode("utf-8")
+    return _CONTROL.sub("", value)
+
+
+def _plausible_date(value: datetime | None) -> datetime | None:
+    """A publication date, or None when it cannot be one (before 1900, or more than 2 days ahead)."""
+    if value is None:
+        return None
+    value = value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if value < EARLIEST_DATE or value > now() + timedelta(days=2):
+        return None
+    return value
+
+
 def _clean_batch(batch: list[tuple[str, str, bytes]]) -> list[dict]:
     """Worker: detect + clean each (doc_id, source_path, content); never raises for one bad document."""
     from .clean import clean
@@ -227,13 +304,18 @@ def _clean_batch(batch: list[tuple[str, str, bytes]]) -> list[dict]:
         try:
             det = detect(data, path)
             doc = clean(det, path)
-            text = doc.text
+            text = _safe_str(doc.text).strip()
+            if not text:
+                raise RejectedInput("no_text", "nothing was left after cleaning")
+            if len(text) > MAX_TEXT_CHARS:
+                raise RejectedInput("too_long", f"clean text has {len(text):,} characters; the limit is "
+                                                f"{MAX_TEXT_CHARS:,}")
             out.append({"ok": True, "doc_id": doc_id, "source_path": path, "source_format": det.source_format,
-                        "url": doc.url, "outlet": doc.outlet, "original_outlet": doc.original_outlet,
-                        "site_name": doc.site_name, "title": doc.title, "author": doc.author,
-                        "published_at": doc.published_at.replace(tzinfo=None) if doc.published_at else None,
-                        "language": doc.language, "text": text,
-                        "text_sha256": sha256(text.encode("utf-8")), "word_count": len(text.split())})
+                        "url": _safe_str(doc.url), "outlet": _safe_str(doc.outlet),
+                        "original_outlet": _safe_str(doc.original_outlet), "site_name": _safe_str(doc.site_name),
+                        "title": _safe_str(doc.title), "author": _safe_str(doc.author),
+                        "published_at": _plausible_date(doc.published_at), "language": _safe_str(doc.language),
+                        "text": text, "text_sha256": sha256(text.encode("utf-8")), "word_count": len(text.split())})
         except RejectedInput as exc:
             out.append({"ok": False, "doc_id": doc_id, "source_path": path, "reason": exc.reason, "detail": exc.detail})
         except Exception as exc:  # a cleaner bug on one page must not stop the run
@@ -250,23 +332,20 @@ STAGING_SCHEMA = {
 }
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResult:
     """Clean every current raw document that is neither cleaned nor quarantined yet."""
-    pending = [r[0] for r in con.execute("""
-        select r.doc_id from raw.documents r
+    pending_rows = con.execute("""
+        select r.doc_id, r.byte_size from raw.documents r
         where r.doc_id in (select doc_id from raw.files)
           and r.doc_id not in (select doc_id from staging.documents)
           and r.doc_id not in (select doc_id from quarantine.documents
                                where doc_id is not null and stage in ('raw', 'staging'))
-        order by r.ingested_at, r.doc_id""").fetchall()]
+        order by r.ingested_at, r.doc_id""").fetchall()
     result = StepResult("staging")
     rep = progress.reporter()
-    rep.start("clean", len(pending))
-    id_batches = _chunks(pending, CLEAN_BATCH)
+    rep.start("clean", len(pending_rows))
+    id_batches = _size_chunks([r[0] for r in pending_rows], [r[1] for r in pending_rows], CLEAN_BATCH,
+                              CLEAN_BATCH_BYTES)
 
     def load(ids: list[str]) -> list[tuple[str, str, bytes]]:
         return con.execute("select doc_id, source_path, content from raw.documents where doc_id in (select unnest(?)) "
@@ -316,46 +395,63 @@ def _worker_init() -> None:
     load_nlp()
 
 
+def _parse_batch(nlp, texts: list[str]) -> list:
+    """spaCy docs for ``texts``; an exception stands in for a document that could not be parsed."""
+    try:
+        return list(nlp.pipe(texts, batch_size=max(1, len(texts))))
+    except Exception:  # find the culprit: parse one by one
+        out = []
+        for text in texts:
+            try:
+                out.append(nlp(text))
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+
 def _analyse_batch(batch: list[tuple[str, str]]) -> list[dict]:
     """Worker: parse and analyse each (doc_id, text); rows for the four core tables per document."""
     from .nlp import analyze, load_nlp
 
-    nlp = load_nlp()
+    docs = _parse_batch(load_nlp(), [t for _, t in batch])
     out = []
-    texts = [t for _, t in batch]
-    docs = nlp.pipe(texts, batch_size=len(texts) or 1)
-    for (doc_id, text), doc in zip(batch, docs):
+    for (doc_id, _), doc in zip(batch, docs):
         try:
-            a = analyze(doc)
+            if isinstance(doc, Exception):
+                raise doc
+            out.append(_analysis_rows(doc_id, analyze(doc)))
         except Exception as exc:  # a bug on one document must not stop the run
             out.append({"ok": False, "doc_id": doc_id, "reason": "analysis_error",
                         "detail": f"{type(exc).__name__}: {exc}"})
-            continue
-        sid = [f"{doc_id}:s{s.sentence_index:05d}" for s in a.sentences]
-        cid = [f"{doc_id}:c{i:05d}" for i in range(len(a.claims))]
-        out.append({
-            "ok": True, "doc_id": doc_id,
-            "sentences": [{"sentence_id": sid[i], "doc_id": doc_id, "paragraph_index": s.paragraph_index,
-                           "sentence_index": s.sentence_index, "start_char": s.start_char, "end_char": s.end_char,
-                           "text": s.text} for i, s in enumerate(a.sentences)],
-            "claims": [{"claim_id": cid[i], "doc_id": doc_id, "sentence_id": sid[c.sentence_index],
-                        "claim_type": c.claim_type, "source_text": c.source_text,
-                        "source_canonical": c.source_canonical, "source_kind": c.source_kind,
-                        "source_role": c.source_role, "cue_text": c.cue_text, "content_text": c.content_text,
-                        "content_start": c.content_start, "content_end": c.content_end,
-                        "is_direct_quote": bool(c.is_direct_quote), "is_hedged": bool(c.is_hedged),
-                        "is_negated": bool(c.is_negated)} for i, c in enumerate(a.claims)],
-            "quantities": [{"quantity_id": f"{doc_id}:q{i:05d}", "doc_id": doc_id,
-                            "sentence_id": sid[q.sentence_index],
-                            "claim_id": cid[q.claim_index] if q.claim_index is not None else None,
-                            "surface": q.surface, "value": float(q.value), "unit": q.unit,
-                            "normalized_unit": q.normalized_unit, "change": q.change or "=", "subject": q.subject,
-                            "start_char": q.start_char, "end_char": q.end_char} for i, q in enumerate(a.quantities)],
-            "entities": [{"mention_id": f"{doc_id}:e{i:05d}", "doc_id": doc_id, "sentence_id": sid[e.sentence_index],
-                          "text": e.text, "label": e.label, "canonical": e.canonical, "start_char": e.start_char,
-                          "end_char": e.end_char} for i, e in enumerate(a.entities)],
-        })
     return out
+
+
+def _analysis_rows(doc_id: str, a) -> dict:
+    sid = [f"{doc_id}:s{s.sentence_index:05d}" for s in a.sentences]
+    cid = [f"{doc_id}:c{i:05d}" for i in range(len(a.claims))]
+    quantities = [q for q in a.quantities if q.value is not None and math.isfinite(q.value)]
+    return {
+        "ok": True, "doc_id": doc_id,
+        "sentences": [{"sentence_id": sid[i], "doc_id": doc_id, "paragraph_index": s.paragraph_index,
+                       "sentence_index": s.sentence_index, "start_char": s.start_char, "end_char": s.end_char,
+                       "text": s.text} for i, s in enumerate(a.sentences)],
+        "claims": [{"claim_id": cid[i], "doc_id": doc_id, "sentence_id": sid[c.sentence_index],
+                    "claim_type": c.claim_type, "source_text": c.source_text,
+                    "source_canonical": c.source_canonical, "source_kind": c.source_kind,
+                    "source_role": c.source_role, "cue_text": c.cue_text, "content_text": c.content_text,
+                    "content_start": c.content_start, "content_end": c.content_end,
+                    "is_direct_quote": bool(c.is_direct_quote), "is_hedged": bool(c.is_hedged),
+                    "is_negated": bool(c.is_negated)} for i, c in enumerate(a.claims)],
+        "quantities": [{"quantity_id": f"{doc_id}:q{i:05d}", "doc_id": doc_id,
+                        "sentence_id": sid[q.sentence_index],
+                        "claim_id": cid[q.claim_index] if q.claim_index is not None else None,
+                        "surface": q.surface, "value": float(q.value), "unit": q.unit,
+                        "normalized_unit": q.normalized_unit, "change": q.change or "=", "subject": q.subject,
+                        "start_char": q.start_char, "end_char": q.end_char} for i, q in enumerate(quantities)],
+        "entities": [{"mention_id": f"{doc_id}:e{i:05d}", "doc_id": doc_id, "sentence_id": sid[e.sentence_index],
+                      "text": e.text, "label": e.label, "canonical": e.canonical, "start_char": e.start_char,
+                      "end_char": e.end_char} for i, e in enumerate(a.entities)],
+    }
 
 
 CORE_SCHEMAS = {
@@ -380,13 +476,13 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
     language is recorded in quarantine with reason ``unsupported_language``.
     """
     pending = con.execute("""
-        select doc_id, language from staging.documents
+        select doc_id, language, length(text) from staging.documents
         where doc_id not in (select doc_id from core.analysed_documents)
           and doc_id not in (select doc_id from quarantine.documents where doc_id is not null and stage = 'core')
         order by doc_id""").fetchall()
     result = StepResult("core", extra={f"{t}_written": 0 for t in _CORE_TABLES})
     ts = now()
-    foreign = [d for d, lang in pending if lang and lang not in ENGLISH]
+    foreign = [d for d, lang, _ in pending if lang and lang not in ENGLISH]
     if foreign:
         rows = con.execute("select doc_id, source_path, language from staging.documents "
                            "where doc_id in (select unnest(?))", [foreign]).fetchall()
@@ -394,10 +490,10 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
             {"source_path": p, "doc_id": d, "stage": "core", "reason": "unsupported_language",
              "detail": f"language '{lang}': claims, quantities and entities are extracted from English only",
              "seen_at": ts} for d, p, lang in rows])
-    ids = [d for d, lang in pending if not lang or lang in ENGLISH]
+    todo = [(d, n) for d, lang, n in pending if not lang or lang in ENGLISH]
     rep = progress.reporter()
-    rep.start("analyse", len(ids))
-    id_batches = _chunks(ids, ANALYSE_BATCH)
+    rep.start("analyse", len(todo))
+    id_batches = _size_chunks([d for d, _ in todo], [n for _, n in todo], ANALYSE_BATCH, ANALYSE_BATCH_CHARS)
 
     def load(batch_ids: list[str]) -> list[tuple[str, str]]:
         return con.execute("select doc_id, text from staging.documents where doc_id in (select unnest(?)) "

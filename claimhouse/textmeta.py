@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timezone
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -64,13 +64,13 @@ def date_line(line: str) -> datetime | None:
 
 
 def parse_iso(value) -> datetime | None:
-    """'2025-02-08', '2025-02-08T11:38:30', '2025-02-08T11:38:30+00:00' -> naive datetime."""
+    """'2025-02-08', '2025-02-08T11:38:30', '2025-02-08T11:38:30+05:00' -> naive datetime (UTC when an offset is given)."""
     if not value:
         return None
     s = str(value).strip()
     try:
         d = datetime.fromisoformat(s.replace("Z", "+00:00"))
-        return d.replace(tzinfo=None) if d.tzinfo else d
+        return d.astimezone(timezone.utc).replace(tzinfo=None) if d.tzinfo else d
     except ValueError:
         return find_date(s)
 

@@ -88,7 +88,7 @@ def bad_warehouse() -> duckdb.DuckDBPyConnection:
     _load_good_rows(con)
     con.execute(
         "insert into staging.documents values ('d3', 'seeds/c.html', 'html', null, null, null, null, null, null,"
-        " timestamp '1985-01-01', 'EN', 'Hello <b class=\"x\">world</b>\nSUBSCRIBE TO US', ?, 3, 'd_missing', now())", [SHA])
+        " timestamp '1885-01-01', 'EN', 'Hello <b class=\"x\">world</b>\nSUBSCRIBE TO US', ?, 3, 'd_missing', now())", [SHA])
     con.execute("insert into core.sentences values ('s_bad_offsets', 'd1', 0, 0, 1, 6, 'nope!'),"
                 " ('s_orphan', 'd_gone', 0, 0, 0, 3, 'abc')")
     con.execute("insert into core.claims values ('c_nocue', 'd1', 's_nowhere', 'attribution', 'he', null, null,"
@@ -275,7 +275,7 @@ def test_staging_other_columns():
         language=["en", "eng", "EN", None],
         duplicate_of=[None, "d0", "nope", None],
         duplicate_target_exists=[True, True, False, None],  # NULL flag counts as false
-        published_at=[now + timedelta(days=1), now + timedelta(days=5), datetime(1989, 12, 31), None],
+        published_at=[now + timedelta(days=1), now + timedelta(days=5), datetime(1899, 12, 31), None],
     )
     report = q.validate_frame("staging.documents", df)
     assert failure(report, "expect_column_values_to_not_be_null", "text").examples == [{"doc_id": "d3", "text": None}]
@@ -284,7 +284,7 @@ def test_staging_other_columns():
     assert failure(report, "expect_column_values_to_be_in_set", "duplicate_target_exists").unexpected_count == 2
     published = failure(report, "expect_column_values_to_be_between", "published_at")
     assert [e["doc_id"] for e in published.examples] == ["d1", "d2"]
-    assert published.examples[1]["published_at"] == "1989-12-31T00:00:00"
+    assert published.examples[1]["published_at"] == "1899-12-31T00:00:00"
 
 
 def test_timezone_aware_dates_are_compared_in_utc():

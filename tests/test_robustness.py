@@ -1,0 +1,86 @@
+"""Hostile input through the real steps and a real DuckDB file: each case is quarantined or repaired,
+never stops the run, and leaves the blocking checks passing."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime
+
+import pytest
+
+from claimhouse import quality, steps
+from claimhouse.warehouse import connect
+from conftest import SEEDS
+
+
+def _run_steps(seeds, wh):
+    with connect(wh) as con:
+        steps.scan(con, seeds)
+        steps.clean_pending(con, workers=1)
+        steps.analyse_pending(con, workers=1)
+        for sql in steps.mart_files():
+            steps.build_mart(con, sql)
+        reports = {t: quality.validate_table(con, t) for t in quality.suite_names()}
+        quarantined = {os.path.basename(p): (stage, reason) for p, stage, reason in
+                       con.execute("select source_path, stage, reason from quarantine.documents").fetchall()}
+        return con.execute("select count(*) from staging.documents").fetchone()[0], quarantined, reports
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    seeds = root / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    # one huge single-line text
+    (seeds / "huge.txt").write_text(("The ministry said the talks would continue next week. " * 12000), encoding="utf-8")
+    # a WordPress post whose title holds a lone surrogate, with an offset date and a NUL in the body
+    post = {"id": 7, "link": "https://example.org/a", "date": "2025-01-01T03:00:00+05:00",
+            "title": {"rendered": "Bad \ud800 title"},
+            "content": {"rendered": "<p>The governor said on Monday that the bridge would reopen in May.</p>"
+                                    "<p>Officials said repairs cost \u0000 about $4 million.</p>"}}
+    (seeds / "surrogate.json").write_text(json.dumps(post), encoding="utf-8")
+    old = dict(post, id=8, date="1850-05-01T00:00:00", title={"rendered": "Old"})
+    (seeds / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    (seeds / "nines.txt").write_text("The army has " + "9" * 400 + " soldiers on the border, the minister said "
+                                     "on Tuesday in the capital.", encoding="utf-8")
+    (seeds / "pipe.txt").unlink(missing_ok=True)
+    os.mkfifo(seeds / "pipe.txt")
+    bad_name = os.path.join(os.fsencode(seeds), b"caf\xe9.txt")
+    with open(bad_name, "wb") as f:
+        f.write(b"A perfectly fine article about the weather in the capital city this week.")
+    wh = root / "w.duckdb"
+    return wh, _run_steps(seeds, wh)
+
+
+def test_huge_text_is_quarantined_too_long(hostile):
+    _, (n, quarantined, _) = hostile
+    assert quarantined["huge.txt"] == ("staging", "too_long")
+
+
+def test_special_file_and_bad_file_name_are_recorded_not_read(hostile):
+    _, (_, quarantined, _) = hostile
+    assert quarantined["pipe.txt"] == ("raw", "not_a_file")
+    assert quarantined["caf\\xe9.txt"] == ("raw", "bad_path")
+
+
+def test_bad_strings_repaired_dates_normalised(hostile):
+    wh, _ = hostile
+    with connect(wh, read_only=True) as con:
+        rows = dict(con.execute("select title, published_at from staging.documents "
+                                "where source_path like '%.json'").fetchall())
+        texts = [t for (t,) in con.execute("select text from staging.documents").fetchall()]
+    assert "Bad \ufffd title" in rows or "Bad ? title" in rows
+    bad_title = next(t for t in rows if t.startswith("Bad"))
+    assert rows[bad_title] == datetime(2024, 12, 31, 22, 0)  # +05:00 converted to UTC
+    assert rows["Old"] is None  # 1850 is not a plausible publication date
+    assert not any("\x00" in t for t in texts)
+
+
+def test_everything_else_goes_through_and_checks_pass(hostile):
+    wh, (n, quarantined, reports) = hostile
+    assert n == 5 + 3  # the seeds, surrogate.json, old.json, nines.txt (huge.txt, pipe.txt, caf\xe9.txt refused)
+    failed = {t: r.summary() for t, r in reports.items() if not r.success}
+    assert not failed, failed
+    with connect(wh, read_only=True) as con:
+        assert con.execute("select count(*) from core.quantities where not isfinite(value)").fetchone()[0] == 0
