@@ -406,7 +406,10 @@ select c.claim_id, c.doc_id, c.sentence_id, c.claim_type, c.cue_text, c.content_
        (c.claim_type is distinct from 'attribution' or coalesce(trim(c.cue_text), '') <> '')
            as attribution_has_cue,
        exists (select 1 from core.sentences s
-               where s.sentence_id = c.sentence_id and s.doc_id = c.doc_id) as sentence_exists
+               where s.sentence_id = c.sentence_id and s.doc_id = c.doc_id) as sentence_exists,
+       coalesce(0 <= c.content_start and c.content_start < c.content_end
+                and c.content_end <= (select length(d.text) from staging.documents d where d.doc_id = c.doc_id),
+                false) as content_offsets_in_text
 from core.claims c
 """,
     checks=[
@@ -419,6 +422,8 @@ from core.claims c
         flag("attribution_has_cue", "attribution without a cue_text", context=("cue_text",)),
         flag("sentence_exists", "sentence_id is not a sentence of the claim's document",
              context=("doc_id", "sentence_id")),
+        flag("content_offsets_in_text", "content_start/content_end fall outside the document text",
+             context=("doc_id",)),
         not_null("is_direct_quote"),
         not_null("is_hedged"),
         not_null("is_negated"),
@@ -429,14 +434,18 @@ register_suite(
     "core.quantities",
     key=("quantity_id",),
     query="""
-select q.quantity_id, q.doc_id, q.sentence_id, q.claim_id, q.value, q.change,
+select q.quantity_id, q.doc_id, q.sentence_id, q.claim_id, q.value, q.change, q.surface, q.start_char,
+       q.end_char,
        coalesce(isfinite(q.value), false) as value_is_finite,
        exists (select 1 from core.sentences s
                where s.sentence_id = q.sentence_id and s.doc_id = q.doc_id) as sentence_exists,
        (q.claim_id is null
         or exists (select 1 from core.claims c where c.claim_id = q.claim_id and c.doc_id = q.doc_id))
-           as claim_exists
+           as claim_exists,
+       coalesce(substr(d.text, q.start_char + 1, q.end_char - q.start_char) = q.surface, false)
+           as surface_matches_text
 from core.quantities q
+left join staging.documents d on d.doc_id = q.doc_id
 """,
     checks=[
         not_null("quantity_id"),
@@ -449,6 +458,8 @@ from core.quantities q
              context=("doc_id", "sentence_id")),
         flag("claim_exists", "claim_id is not a claim of the quantity's document",
              context=("doc_id", "claim_id")),
+        flag("surface_matches_text", "surface differs from staging.documents.text[start_char:end_char]",
+             context=("doc_id", "start_char", "end_char", "surface")),
     ],
 )
 
