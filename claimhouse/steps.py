@@ -24,7 +24,7 @@ import polars as pl
 from . import progress
 from .parallel import map_batches
 from .types import RejectedInput
-from .warehouse import MARTS_DIR, append, count, run_script
+from .warehouse import MARTS_DIR, append, count, run_script, transaction
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # larger files are quarantined unread (reason too_large)
 MAX_TEXT_CHARS = 500_000  # longer clean texts are quarantined (reason too_long): parsing cost explodes
@@ -218,8 +218,7 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                           "doc_id": doc_id, "first_seen_at": ts, "last_changed_at": ts})
             docs.append({"doc_id": doc_id, "source_path": path, "source_format": fmt, "content_sha256": digest,
                          "byte_size": len(data), "ingested_at": ts, "encoding": encoding, "content": data})
-        con.begin()
-        try:
+        with transaction(con):
             before = count(con, "raw.documents")
             if docs:
                 frame = pl.DataFrame(docs).unique(subset=["doc_id"], keep="first", maintain_order=True)
@@ -239,10 +238,6 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                 con.unregister("_files")
             result.quarantined += quarantine(con, bad)
             result.written += count(con, "raw.documents") - before
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
         result.processed += len(chunk)
         rep.advance("scan", len(chunk))
     rep.finish("scan")
@@ -261,17 +256,12 @@ def retract_superseded(con: duckdb.DuckDBPyConnection) -> int:
         where doc_id not in (select doc_id from raw.files)""").fetchall()]
     if not stale:
         return 0
-    con.begin()
-    try:
+    with transaction(con):
         for table in ("core.quantities", "core.entities", "core.claims", "core.sentences",
                       "core.analysed_documents", "staging.documents"):
             con.execute(f"delete from {table} where doc_id in (select unnest(?))", [stale])
         con.execute("update staging.documents set duplicate_of = null where duplicate_of in (select unnest(?))",
                     [stale])
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     return len(stale)
 
 
@@ -356,14 +346,9 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResul
         good = [{k: v for k, v in r.items() if k != "ok"} | {"cleaned_at": ts} for r in rows if r["ok"]]
         bad = [{"source_path": r["source_path"], "doc_id": r["doc_id"], "stage": "staging", "reason": r["reason"],
                 "detail": r["detail"], "seen_at": ts} for r in rows if not r["ok"]]
-        con.begin()
-        try:
+        with transaction(con):
             result.written += append(con, "staging.documents", pl.DataFrame(good, schema=STAGING_SCHEMA))
             result.quarantined += quarantine(con, bad)
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
         result.processed += len(rows)
         rep.advance("clean", len(rows))
     rep.finish("clean")
@@ -511,8 +496,7 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
                     "claims": pl.Int32, "quantities": pl.Int32, "entities": pl.Int32})
         bad = [{"source_path": None, "doc_id": d["doc_id"], "stage": "core", "reason": d["reason"],
                 "detail": d["detail"], "seen_at": ts} for d in docs if not d["ok"]]
-        con.begin()
-        try:
+        with transaction(con):
             for t in _CORE_TABLES:
                 result.extra[f"{t}_written"] += append(con, f"core.{t}", frames[t])
             append(con, "core.analysed_documents", done)
@@ -522,10 +506,6 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
                 for b in bad:
                     b["source_path"] = paths.get(b["doc_id"], "")
                 result.quarantined += quarantine(con, bad)
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
         result.processed += len(docs)
         result.written += len(good)
         rep.advance("analyse", len(docs))
@@ -546,11 +526,6 @@ def mart_table(path: Path) -> str:
 
 def build_mart(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Rebuild one mart from its SQL file in one transaction; returns its row count."""
-    con.begin()
-    try:
+    with transaction(con):
         run_script(con, path)
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     return count(con, mart_table(path))
