@@ -135,14 +135,48 @@ def _h1_texts(tree) -> list[str]:
     return out
 
 
-def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None]) -> str | None:
-    """The headline: the page's single <h1> unless it is the site name / decorated; else the meta title.
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}", re.U)
 
-    Both lose a site-name suffix (' | Site', ' - Site', ...).
+
+def _words(s: str | None) -> set[str]:
+    return {w.casefold() for w in re.findall(r"\w+", s or "", re.U)}
+
+
+def _overlap(a: str | None, b: str | None) -> float:
+    """Jaccard overlap of the word sets of two strings."""
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None],
+                  others: list[str] | None = None) -> str | None:
+    """The headline: the page's <h1> unless it is the site name / decorated / unrelated; else the meta title.
+
+    ``meta_title`` is the main metadata title; ``others`` are further metadata titles of the page
+    (<title>, og:title, twitter:title, JSON-LD headline), used to pick among several <h1> and to
+    spot an <h1> that is a section or site label. All lose a site-name suffix (' | Site', ...).
     """
     stripped = strip_site_suffix(meta_title, names) if meta_title else None
+    metas = [m for m in [meta_title, *(others or [])] if m]
+    meta_keys = {squash(strip_site_suffix(m, names)) for m in metas} | {squash(m) for m in metas}
+    meta_keys.discard("")
     site_keys = {squash(n) for n in names if n}
-    good_h1 = [h for h in h1s if 2 <= len(h.split()) <= 40 and squash(h) not in site_keys]
+    good_h1 = [h for h in h1s if 2 <= len(h.split()) <= 40 and squash(h) not in site_keys and _LETTER_WORD.search(h)]
+    if len(good_h1) > 1:
+        # several headings: the one the metadata names (equal to, or part of, a metadata title)
+        agreed = [h for h in good_h1 if squash(h) in meta_keys]
+        if not agreed:
+            agreed = [h for h in good_h1 if len(h.split()) >= 3
+                      and any(squash(h) in k and 2 * len(squash(h)) >= len(k) for k in meta_keys)]
+        if len(agreed) == 1:
+            good_h1 = agreed
+    if not good_h1 and stripped:
+        # a one-word heading that is one part of the meta title ('Coffee' in 'Coffee - University of X')
+        parts = {squash(x) for m in metas for x in _TITLE_PARTS.split(m)}
+        one = [h for h in h1s if len(h.split()) == 1 and _LETTER_WORD.search(h) and squash(h) in parts
+               and squash(h) not in site_keys and squash(h) != squash(stripped)]
+        if len(one) == 1 and len(_TITLE_PARTS.split(meta_title)) > 1:
+            return one[0]
     if len(good_h1) != 1:
         if stripped:
             return stripped
@@ -153,16 +187,23 @@ def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None
     sh, st = squash(h1), squash(stripped)
     if sh == st:
         return stripped
+    if max(_overlap(h1, strip_site_suffix(m, names)) for m in metas) < 0.1 and len(stripped.split()) >= 2:
+        return stripped  # the heading shares (almost) no word with any metadata title: a section / site label
     if h1.isupper() and not stripped.isupper():
         return stripped  # an all-caps display headline: the meta title has the real casing
     if st and st in sh and len(stripped.split()) >= 3:
         extra = h1.lower().replace(stripped.lower(), " ", 1) if stripped.lower() in h1.lower() else ""
         if extra and (find_date(extra) or _JUNK_EXTRA.fullmatch(extra.strip())):
-            return stripped  # the h1 carries a date / counter / source next to the headline
+            return stripped  # the h1 carries a date / counter / source / label next to the headline
+    if (sh and stripped.lower().startswith(h1.lower()) and _YEAR_EXTRA.fullmatch(stripped[len(h1):].strip())
+            and sum(squash(strip_site_suffix(m, names)) == st for m in metas) >= 3):
+        return stripped  # the metadata titles agree on the heading plus its year ('Best X' / 'Best X in 2025')
     return h1
 
 
-_JUNK_EXTRA = re.compile(r"(?:\(?[\w.-]+\.[a-z]{2,}\)?\s*\d*|\d+|posted .*|by .*)", re.I)
+_TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|•|·|::|»|«|~|/)\s+|\s*\|\s*")
+_YEAR_EXTRA = re.compile(r"(?:(?:in|of|for)\s+)?[(\[]?(?:19|20)\d\d[)\]]?", re.I)
+_JUNK_EXTRA = re.compile(r"(?:\(?[\w.-]+\.[a-z]{2,}\)?\s*\d*|\d+|posted .*|by .*|\w+\s*:)", re.I)
 
 
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?|words by)\s*:?\s+(.{3,60}?)\s*$", re.I)
@@ -200,7 +241,9 @@ def _good_author(name: str | None) -> str | None:
             continue
         if part not in keep:
             keep.append(part)
-    return ", ".join(keep) or None
+    if len(keep) > 1:  # English byline form: 'A, B and C'
+        return ", ".join(keep[:-1]) + " and " + keep[-1]
+    return keep[0] if keep else None
 
 
 def _byline_near_h1(tree) -> str | None:
@@ -227,6 +270,60 @@ def _byline_near_h1(tree) -> str | None:
     return None
 
 
+_META_AUTHOR_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator")
+
+
+def _json_ld_objects(tree) -> list[dict]:
+    """Every JSON object (nested ones and @graph members included) in the page's JSON-LD scripts."""
+    out: list[dict] = []
+
+    def walk(o, depth=0):
+        if depth > 6:
+            return
+        if isinstance(o, dict):
+            out.append(o)
+            for v in o.values():
+                if isinstance(v, (dict, list)):
+                    walk(v, depth + 1)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v, depth + 1)
+
+    for el in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            walk(json.loads(el.text or ""))
+        except (ValueError, RecursionError):
+            continue
+    return out
+
+
+def _page_meta(tree) -> dict:
+    """Metadata titles and author names read from the parsed page (meta tags, JSON-LD), no extraction pass."""
+    def metas(*keys):
+        vals = []
+        for k in keys:
+            for v in tree.xpath(f'//meta[@name="{k}" or @property="{k}"]/@content'):
+                v = " ".join(htmllib.unescape(v).split())
+                if v and v not in vals:
+                    vals.append(v)
+        return vals
+
+    titles = [" ".join(t.text_content().split()) for t in tree.xpath("//head/title")[:1]]
+    titles += metas("og:title", "twitter:title")
+    headlines, ld_authors = [], []
+    for o in _json_ld_objects(tree):
+        h = o.get("headline")
+        if isinstance(h, str) and h.strip():
+            headlines.append(" ".join(htmllib.unescape(h).split()))
+        a = o.get("author")
+        for x in (a if isinstance(a, list) else [a]):
+            name = x.get("name") if isinstance(x, dict) else x
+            if isinstance(name, str) and name.strip() and name.strip() not in ld_authors:
+                ld_authors.append(" ".join(htmllib.unescape(name).split()))
+    authors = [a for a in metas(*_META_AUTHOR_KEYS) if "/" not in a and "@" not in a[:1] and len(a) <= 80]
+    return {"titles": [t for t in titles if t] + headlines, "authors": authors, "ld_authors": ld_authors}
+
+
 def _extract(tree, favor_recall: bool):
     import trafilatura
 
@@ -247,6 +344,7 @@ def _clean_html(content: str, source_path: str) -> CleanDocument:
         raise RejectedInput("no_text", "HTML could not be parsed")
     h1s = _h1_texts(tree)
     byline = _byline_near_h1(tree)
+    pm = _page_meta(tree)  # before extraction: trafilatura prunes the tree
     doc = _extract(tree, favor_recall=False)
     if doc is None or not (doc.text or "").strip():
         # nothing found: one retry with the recall-oriented settings (empty pages only, not every page)
@@ -258,7 +356,8 @@ def _clean_html(content: str, source_path: str) -> CleanDocument:
     url = doc.url or None
     domain = registered_domain(url) or registered_domain(doc.hostname)
     site = doc.sitename or None
-    title = _choose_title(_fix(doc.title) if doc.title else None, h1s, [site, domain, doc.hostname])
+    title = _choose_title(_fix(doc.title) if doc.title else None, h1s, [site, domain, doc.hostname],
+                          [_fix(t) for t in pm["titles"]])
     if title:
         tn = squash(title)
         if lines and squash(lines[0]) == tn:

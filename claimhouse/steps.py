@@ -163,6 +163,45 @@ def changed_files(con: duckdb.DuckDBPyConnection, paths: Iterable[Path]) -> tupl
         con.unregister("_stat")
 
 
+RAW_SCHEMA = {"doc_id": pl.Utf8, "source_path": pl.Utf8, "source_format": pl.Utf8, "content_sha256": pl.Utf8,
+              "byte_size": pl.Int64, "ingested_at": pl.Datetime("us"), "encoding": pl.Utf8, "content": pl.Binary}
+
+
+def _container_kind(data: bytes, path: str) -> str | None:
+    from .containers import container_kind
+
+    try:
+        return container_kind(data, path)
+    except Exception:  # not recognisable as a container: read it as one document
+        return None
+
+
+def _iter_container(data: bytes, path: str, kind: str):
+    """(record path, record bytes, None) per document of a container, or (path, b"", rejection)."""
+    from .containers import RejectedRecord, iter_records
+
+    try:
+        for rec in iter_records(data, path):
+            if isinstance(rec, RejectedRecord):
+                yield rec.source_path, b"", rec
+            else:
+                yield rec.source_path, rec.data, None
+    except Exception as exc:  # a reader bug must not stop the run
+        yield f"{path}#?", b"", RejectedInput("corrupt_record", f"{kind}: {type(exc).__name__}: {exc}")
+
+
+def _detect_format(data: bytes, path: str) -> tuple[str, str | None, RejectedInput | None]:
+    from .ingest import detect
+
+    try:
+        det = detect(data, path)
+        return det.source_format, det.encoding, None
+    except RejectedInput as exc:
+        return "unknown", None, exc
+    except Exception as exc:  # a detector bug must not stop the run
+        return "unknown", None, RejectedInput("detect_error", f"{type(exc).__name__}: {exc}")
+
+
 def _read_one(path: str, size: int) -> tuple[bytes | None, RejectedInput | None]:
     """The file's bytes, or why they could not be read."""
     if size > MAX_INPUT_BYTES:
@@ -174,9 +213,11 @@ def _read_one(path: str, size: int) -> tuple[bytes | None, RejectedInput | None]
 
 
 def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] | None = None) -> StepResult:
-    """Land new and changed input files in raw.documents (one row per distinct content)."""
-    from .ingest import detect
+    """Land new and changed input files in raw.documents (one row per distinct content).
 
+    A container file (JSON Lines, WARC) gives one document per record, with source_path
+    ``file#n``; raw.file_documents records which documents each file holds now.
+    """
     seeds_dir = Path(seeds_dir)
     if paths:
         candidates = [Path(p) for p in paths]
@@ -193,6 +234,7 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
     for chunk in _size_chunks(rows, [r[1] for r in rows], SCAN_BATCH, SCAN_BATCH_BYTES):
         files, docs, bad = [], [], []
         ts = now()
+        held = []  # (source_path, doc_id): the documents each file holds now
         for path, size, mtime in chunk:
             data, err = _read_one(path, size)
             if data is None:
@@ -202,26 +244,29 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                             "detail": err.detail, "seen_at": ts})
                 continue
             digest = sha256(data)
-            doc_id = doc_id_for(digest)
-            fmt, encoding = "unknown", None
-            try:
-                det = detect(data, path)
-                fmt, encoding = det.source_format, det.encoding
-            except RejectedInput as exc:
-                err = exc
-            except Exception as exc:  # a detector bug must not stop the run
-                err = RejectedInput("detect_error", f"{type(exc).__name__}: {exc}")
-            if err is not None:
-                bad.append({"source_path": path, "doc_id": doc_id, "stage": "raw", "reason": err.reason,
-                            "detail": err.detail, "seen_at": ts})
             files.append({"source_path": path, "byte_size": size, "mtime_ns": mtime, "content_sha256": digest,
-                          "doc_id": doc_id, "first_seen_at": ts, "last_changed_at": ts})
-            docs.append({"doc_id": doc_id, "source_path": path, "source_format": fmt, "content_sha256": digest,
-                         "byte_size": len(data), "ingested_at": ts, "encoding": encoding, "content": data})
+                          "doc_id": doc_id_for(digest), "first_seen_at": ts, "last_changed_at": ts})
+            kind = _container_kind(data, path)
+            members = _iter_container(data, path, kind) if kind else [(path, data, None)]
+            for member_path, member, rejected in members:
+                if rejected is not None:
+                    bad.append({"source_path": member_path, "doc_id": None, "stage": "raw",
+                                "reason": rejected.reason, "detail": rejected.detail, "seen_at": ts})
+                    continue
+                mdigest = sha256(member)
+                doc_id = doc_id_for(mdigest)
+                fmt, encoding, err = _detect_format(member, member_path)
+                if err is not None:
+                    bad.append({"source_path": member_path, "doc_id": doc_id, "stage": "raw", "reason": err.reason,
+                                "detail": err.detail, "seen_at": ts})
+                held.append((path, doc_id))
+                docs.append({"doc_id": doc_id, "source_path": member_path,
+                             "source_format": kind if kind and err is None else fmt, "content_sha256": mdigest,
+                             "byte_size": len(member), "ingested_at": ts, "encoding": encoding, "content": member})
         with transaction(con):
             before = count(con, "raw.documents")
-            if docs:
-                frame = pl.DataFrame(docs).unique(subset=["doc_id"], keep="first", maintain_order=True)
+            if files:
+                frame = pl.DataFrame(docs, schema=RAW_SCHEMA).unique(subset=["doc_id"], keep="first", maintain_order=True)
                 con.register("_docs", frame.to_arrow())
                 con.execute("""insert into raw.documents
                     select doc_id, source_path, source_format, content_sha256, byte_size, ingested_at, encoding,
@@ -236,6 +281,13 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                                                then excluded.last_changed_at else raw.files.last_changed_at end,
                         content_sha256 = excluded.content_sha256, doc_id = excluded.doc_id""")
                 con.unregister("_files")
+                con.execute("delete from raw.file_documents where source_path in (select unnest(?))",
+                            [[f["source_path"] for f in files]])
+                if held:
+                    con.register("_held", pl.DataFrame(held, schema=["source_path", "doc_id"], orient="row")
+                                 .unique().to_arrow())
+                    con.execute("insert into raw.file_documents select source_path, doc_id from _held")
+                    con.unregister("_held")
             result.quarantined += quarantine(con, bad)
             result.written += count(con, "raw.documents") - before
         result.processed += len(chunk)
@@ -253,7 +305,7 @@ def retract_superseded(con: duckdb.DuckDBPyConnection) -> int:
     """
     stale = [r[0] for r in con.execute("""
         select doc_id from staging.documents
-        where doc_id not in (select doc_id from raw.files)""").fetchall()]
+        where doc_id not in (select doc_id from raw.file_documents)""").fetchall()]
     if not stale:
         return 0
     with transaction(con):
@@ -326,7 +378,7 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResul
     """Clean every current raw document that is neither cleaned nor quarantined yet."""
     pending_rows = con.execute("""
         select r.doc_id, r.byte_size from raw.documents r
-        where r.doc_id in (select doc_id from raw.files)
+        where r.doc_id in (select doc_id from raw.file_documents)
           and r.doc_id not in (select doc_id from staging.documents)
           and r.doc_id not in (select doc_id from quarantine.documents
                                where doc_id is not null and stage in ('raw', 'staging'))

@@ -194,6 +194,7 @@ def test_blocking_check_stops_the_marts(tmp_path):
                        values ('dbad', '/x/bad.html', 'html', 'Loading comments... <div>menu</div>', 'x', 4,
                                now()::timestamp + interval 1 hour)""")
         con.execute("insert into raw.files values ('/x/bad.html', 1, 1, 'x', 'dbad', now(), now())")
+        con.execute("insert into raw.file_documents values ('/x/bad.html', 'dbad')")
     result = run_pipeline(seeds, wh)
     evals = {e.check_name: e for e in result.get_asset_check_evaluations()}
     check = evals["gx_staging_documents"]

@@ -4,14 +4,18 @@ COMMENT ON COLUMN raw.files.source_path IS 'Absolute path of the input file';
 COMMENT ON COLUMN raw.files.byte_size IS 'File size in bytes at the last scan';
 COMMENT ON COLUMN raw.files.mtime_ns IS 'Modification time (ns since the epoch) at the last scan';
 COMMENT ON COLUMN raw.files.content_sha256 IS 'SHA-256 of the file bytes at the last scan';
-COMMENT ON COLUMN raw.files.doc_id IS 'raw.documents.doc_id of the content the file holds now';
+COMMENT ON COLUMN raw.files.doc_id IS 'Id of the file content now (for a single-document file, its raw.documents.doc_id)';
+
+COMMENT ON TABLE raw.file_documents IS 'Which documents each input file holds now: one per single-document file, one per record of a JSON Lines or WARC container.';
+COMMENT ON COLUMN raw.file_documents.source_path IS 'Input file (absolute path)';
+COMMENT ON COLUMN raw.file_documents.doc_id IS 'raw.documents.doc_id of a document in that file';
 COMMENT ON COLUMN raw.files.first_seen_at IS 'When the file was first scanned (UTC)';
 COMMENT ON COLUMN raw.files.last_changed_at IS 'When the file content last changed (UTC)';
 
 COMMENT ON TABLE raw.documents IS 'One row per distinct input content (by SHA-256), with the raw bytes. Keeps every version ever seen.';
 COMMENT ON COLUMN raw.documents.doc_id IS 'Stable id derived from the content hash: the same bytes always give the same id';
 COMMENT ON COLUMN raw.documents.source_path IS 'Where the content was first read from (path; file#record for a record inside a container)';
-COMMENT ON COLUMN raw.documents.source_format IS 'Format detected from the content: wordpress_json, html, text; unknown when it could not be read';
+COMMENT ON COLUMN raw.documents.source_format IS 'Format detected from the content: wordpress_json, html, text; jsonl or warc for a record of a container; unknown when it could not be read';
 COMMENT ON COLUMN raw.documents.content_sha256 IS 'SHA-256 of the raw bytes';
 COMMENT ON COLUMN raw.documents.byte_size IS 'Size of the raw bytes';
 COMMENT ON COLUMN raw.documents.ingested_at IS 'First time this content was seen (UTC)';

@@ -20,6 +20,13 @@ CREATE TABLE IF NOT EXISTS raw.files (
     last_changed_at TIMESTAMP NOT NULL
 );
 
+-- Which documents each input file holds now: one row for a single-document file, one per
+-- record for a container (JSON Lines, WARC). Staging and core keep only documents listed here.
+CREATE TABLE IF NOT EXISTS raw.file_documents (
+    source_path     TEXT NOT NULL,
+    doc_id          TEXT NOT NULL,
+    PRIMARY KEY (source_path, doc_id)
+);
 CREATE TABLE IF NOT EXISTS raw.documents (
     doc_id          TEXT PRIMARY KEY,
     source_path     TEXT NOT NULL,
@@ -30,6 +37,12 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     encoding        TEXT,
     content         BLOB NOT NULL
 );
+
+-- Warehouses made before raw.file_documents existed: one document per file.
+INSERT INTO raw.file_documents
+SELECT f.source_path, f.doc_id FROM raw.files f
+WHERE NOT EXISTS (SELECT 1 FROM raw.file_documents d WHERE d.source_path = f.source_path)
+  AND f.doc_id IN (SELECT doc_id FROM raw.documents);
 
 CREATE TABLE IF NOT EXISTS staging.documents (
     doc_id          TEXT PRIMARY KEY,
