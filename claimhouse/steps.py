@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import progress
+from . import neardup, progress
 from .parallel import map_batches
 from .types import RejectedInput
 from .warehouse import MARTS_DIR, append, count, run_script, transaction
@@ -314,6 +314,7 @@ def retract_superseded(con: duckdb.DuckDBPyConnection) -> int:
             con.execute(f"delete from {table} where doc_id in (select unnest(?))", [stale])
         con.execute("update staging.documents set duplicate_of = null where duplicate_of in (select unnest(?))",
                     [stale])
+        neardup.remove_documents(con, stale)
     return len(stale)
 
 
@@ -393,6 +394,7 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResul
         return con.execute("select doc_id, source_path, content from raw.documents where doc_id in (select unnest(?)) "
                            "order by ingested_at, doc_id", [ids]).fetchall()
 
+    new_ids: list[str] = []
     for rows in map_batches(_clean_batch, (load(ids) for ids in id_batches), workers, len(id_batches)):
         ts = now()
         good = [{k: v for k, v in r.items() if k != "ok"} | {"cleaned_at": ts} for r in rows if r["ok"]]
@@ -400,26 +402,43 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResul
                 "detail": r["detail"], "seen_at": ts} for r in rows if not r["ok"]]
         with transaction(con):
             result.written += append(con, "staging.documents", pl.DataFrame(good, schema=STAGING_SCHEMA))
+            neardup.add_documents(con, [(g["doc_id"], g["text"]) for g in good])
             result.quarantined += quarantine(con, bad)
+        new_ids.extend(g["doc_id"] for g in good)
         result.processed += len(rows)
         rep.advance("clean", len(rows))
     rep.finish("clean")
-    result.extra["duplicates_marked"] = mark_duplicates(con)
+    result.extra["duplicates_marked"] = mark_duplicates(con, new_ids)
     return result
 
 
-def mark_duplicates(con: duckdb.DuckDBPyConnection) -> int:
-    """Point every exact copy of a clean text at the earliest-ingested copy; touch only rows that change."""
+def mark_duplicates(con: duckdb.DuckDBPyConnection, new_ids: Sequence[str] = ()) -> int:
+    """Point exact copies and near-duplicates (MinHash, estimated Jaccard >= 0.8) at the earliest copy.
+
+    Exact copies are found by text hash; near-duplicates by LSH candidates of the new
+    documents, verified on their signatures. Only rows whose target changes are updated.
+    """
     before = con.execute("select count(*) from staging.documents where duplicate_of is not null").fetchone()[0]
-    con.execute("""
-        update staging.documents d set duplicate_of = g.first_doc
-        from (
-            select s.text_sha256, arg_min(s.doc_id, (r.ingested_at, s.doc_id)) as first_doc
-            from staging.documents s join raw.documents r using (doc_id)
-            group by s.text_sha256 having count(*) > 1
-        ) g
-        where d.text_sha256 = g.text_sha256 and d.doc_id <> g.first_doc
-          and d.duplicate_of is distinct from g.first_doc""")
+    with transaction(con):
+        con.execute("""
+            update staging.documents d set duplicate_of = g.first_doc
+            from (
+                select s.text_sha256, arg_min(s.doc_id, (r.ingested_at, s.doc_id)) as first_doc
+                from staging.documents s join raw.documents r using (doc_id)
+                group by s.text_sha256 having count(*) > 1
+            ) g
+            where d.text_sha256 = g.text_sha256 and d.doc_id <> g.first_doc
+              and d.duplicate_of is distinct from g.first_doc""")
+        pairs = neardup.find_near_duplicates(con, list(new_ids)) if new_ids else []
+        if pairs:
+            con.register("_near", pl.DataFrame([(d, f) for d, f, _ in pairs], schema=["doc_id", "first_doc"],
+                                               orient="row").to_arrow())
+            con.execute("""
+                update staging.documents d set duplicate_of = n.first_doc
+                from _near n
+                where d.doc_id = n.doc_id and n.first_doc <> d.doc_id
+                  and d.duplicate_of is distinct from n.first_doc""")
+            con.unregister("_near")
     return con.execute("select count(*) from staging.documents where duplicate_of is not null").fetchone()[0] - before
 
 

@@ -203,3 +203,22 @@ def test_blocking_check_stops_the_marts(tmp_path):
     materialized = {"/".join(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert "staging/documents" in materialized
     assert not any(k.startswith(("core/", "marts/")) for k in materialized), materialized
+
+
+def test_near_duplicate_copy_points_to_the_first_and_counts_once(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    wh = tmp_path / "w.duckdb"
+    assert run_pipeline(seeds, wh).success
+    original = seed_doc_id(wh, "004_")
+    speakers_before = dict(query(wh, "select speaker, claims from marts.speakers"))
+    # the same ERR article re-scraped later: one sentence reworded, a footer added, spacing changed
+    text = (seeds / "004_0d1d3b4136f24779.txt").read_text(encoding="utf-8")
+    text = text.replace("Next week, representatives", "Next week,  representatives") \
+               .replace("will meet in Saudi Arabia", "are due to meet in Saudi Arabia")
+    (seeds / "rescrape_of_004.txt").write_text(text + "\nFollow ERR News on Facebook and Twitter!\n", encoding="utf-8")
+    assert run_pipeline(seeds, wh).success
+    copy = seed_doc_id(wh, "rescrape_of_004")
+    assert copy != original
+    assert query(wh, "select duplicate_of from staging.documents where doc_id = ?", [copy])[0][0] == original
+    assert dict(query(wh, "select speaker, claims from marts.speakers")) == speakers_before

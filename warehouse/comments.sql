@@ -37,8 +37,16 @@ COMMENT ON COLUMN staging.documents.language IS 'ISO 639-1 language code of the 
 COMMENT ON COLUMN staging.documents.text IS 'Clean body text, paragraphs separated by a newline';
 COMMENT ON COLUMN staging.documents.text_sha256 IS 'SHA-256 of the clean text (exact-duplicate key)';
 COMMENT ON COLUMN staging.documents.word_count IS 'Whitespace-separated words in the clean text';
-COMMENT ON COLUMN staging.documents.duplicate_of IS 'doc_id of the earliest copy when this document is a duplicate, else NULL';
+COMMENT ON COLUMN staging.documents.duplicate_of IS 'doc_id of the earliest copy (by ingested_at) when this document is an exact or near duplicate (estimated Jaccard of word 5-shingles >= 0.8), else NULL';
 COMMENT ON COLUMN staging.documents.cleaned_at IS 'When the document was cleaned (UTC)';
+
+COMMENT ON TABLE staging.document_signatures IS 'MinHash signature of each clean text (128 x 32-bit values over word 5-shingles), for near-duplicate detection.';
+COMMENT ON COLUMN staging.document_signatures.doc_id IS 'Document';
+COMMENT ON COLUMN staging.document_signatures.signature IS 'MinHash values; the share of equal positions estimates the Jaccard similarity of two texts';
+COMMENT ON TABLE staging.document_bands IS 'LSH band keys of each signature (32 bands of 4 values): documents sharing a key are near-duplicate candidates.';
+COMMENT ON COLUMN staging.document_bands.doc_id IS 'Document';
+COMMENT ON COLUMN staging.document_bands.band IS 'Band number, 0 to 31';
+COMMENT ON COLUMN staging.document_bands.band_key IS 'Hash of the band number and its 4 signature values';
 
 COMMENT ON TABLE core.sentences IS 'Sentences of the clean text with character offsets: text = staging.documents.text[start_char:end_char].';
 COMMENT ON COLUMN core.sentences.sentence_id IS 'Stable id: doc_id:s<sentence_index>';

@@ -63,6 +63,18 @@ CREATE TABLE IF NOT EXISTS staging.documents (
     cleaned_at      TIMESTAMP NOT NULL
 );
 
+-- Near-duplicate detection (claimhouse/neardup.py): MinHash signatures (128 x 32-bit values of
+-- word 5-shingles) and their 32 LSH band keys. No index on band_key on purpose (hash joins).
+CREATE TABLE IF NOT EXISTS staging.document_signatures (
+    doc_id     TEXT PRIMARY KEY,
+    signature  UINTEGER[] NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staging.document_bands (
+    doc_id     TEXT NOT NULL,
+    band       INTEGER NOT NULL,
+    band_key   BIGINT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS core.sentences (
     sentence_id     TEXT PRIMARY KEY,
     doc_id          TEXT NOT NULL,
