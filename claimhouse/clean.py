@@ -241,9 +241,7 @@ def _good_author(name: str | None) -> str | None:
             continue
         if part not in keep:
             keep.append(part)
-    if len(keep) > 1:  # English byline form: 'A, B and C'
-        return ", ".join(keep[:-1]) + " and " + keep[-1]
-    return keep[0] if keep else None
+    return ", ".join(keep) or None
 
 
 def _byline_near_h1(tree) -> str | None:
@@ -253,7 +251,7 @@ def _byline_near_h1(tree) -> str | None:
         return None
     nodes = (h1.xpath("preceding::text()[normalize-space()][position()<=8]")
              + h1.xpath("following::text()[normalize-space()][position()<=40]"))
-    for t in nodes:
+    for i, t in enumerate(nodes):
         parent = t.getparent()
         if parent is None or parent.tag in ("script", "style", "noscript") or len(t) > 90:
             continue
@@ -262,9 +260,18 @@ def _byline_near_h1(tree) -> str | None:
         m = _BY_PREFIX.match(s)
         if m:
             cand = m.group(1)
+            head, sep, rest = cand.partition(",")
+            if sep and find_date(rest):
+                cand = head.strip()  # 'by: Jane Doe, Dec 17, 2025'
+        elif s.lower().startswith(("by ", "by:")) and len(s) <= 90:
+            head, sep, rest = s.partition(",")
+            m = _BY_PREFIX.match(head)
+            if m and sep and find_date(rest):
+                cand = m.group(1)
         elif s.lower() in _BY_ALONE:
-            nxt = parent.xpath("following::text()[normalize-space()][1]")
-            cand = " ".join(nxt[0].split()) if nxt else None
+            # the next text in document order (it may sit in the same element, after a comment or <span>)
+            nxt = nodes[i + 1] if i + 1 < len(nodes) else None
+            cand = " ".join(nxt.split()).rstrip(",") if nxt else None
         if cand and _AUTHOR_NAME.match(cand) and not cand.isupper():
             return _good_author(cand)
     return None
@@ -324,6 +331,97 @@ def _page_meta(tree) -> dict:
     return {"titles": [t for t in titles if t] + headlines, "authors": authors, "ld_authors": ld_authors}
 
 
+def _marked_author(tree) -> str | None:
+    """The first author marked up as such: itemprop="author" (its itemprop="name"), rel="author",
+    or a link to an author page (/author/..., /authors/...), when its text is shaped like a name."""
+    xpaths = ('//*[@itemprop="author"]//*[@itemprop="name"]', '//*[@itemprop="author"]', '//a[@rel="author"]',
+              '//a[contains(@href, "/author/") or contains(@href, "/authors/")]')
+    for xp in xpaths:
+        for el in tree.xpath(xp)[:5]:
+            if el.xpath('ancestor::footer or ancestor::nav or ancestor::aside'):
+                continue
+            s = _inline_text(el)
+            s = _AUTHOR_LABEL.sub("", s).strip(" ,") if s else s
+            if s and len(s) <= 60 and _AUTHOR_NAME.match(s) and not s.isupper():
+                return _good_author(s)
+    return None
+
+
+def _choose_author(extracted: str | None, byline: str | None, pm: dict, names: list[str | None],
+                   labelled: str | None = None) -> str | None:
+    """Author: trafilatura's, else the visible byline, else the page's own author metadata as written.
+
+    trafilatura drops one-word meta authors ('Zach', 'q_admin'); the page's <meta name=author> and
+    JSON-LD author names are used as they stand when nothing better is found.
+    """
+    author = _good_author(extracted)
+    raw = [a for a in pm.get("authors", []) + pm.get("ld_authors", []) if _good_author(a)]
+    if author and byline and squash(byline) != squash(author):
+        sites = {squash(n.split(".")[0] if "." in n and " " not in n else n) for n in names if n} - {""}
+        if any(k in squash(author) or squash(author) in k for k in sites):
+            return byline  # the metadata names the site / organisation; the page shows a person's byline
+    if author:
+        for r in raw:  # keep the page's spelling ('q_admin', not 'Q Admin')
+            if squash(r) == squash(author) and r != author and len(r.split()) == 1:
+                return r
+        return author
+    if byline:
+        return byline
+    for r in raw:
+        if r.lower() not in _AUTHOR_REJECT and _HAS_WORD.search(r) and not r.isdigit():
+            return _good_author(r)
+    return labelled or _site_owner(pm.get("titles", []))
+
+
+def _and_join(author: str | None, content: str) -> str | None:
+    """'A, B, C' -> 'A, B and C' when the page itself writes the byline with 'and' ('B and C', 'B, and C')."""
+    if not author or ", " not in author:
+        return author
+    names = author.split(", ")
+    prev, last = names[-2], names[-1]
+    if len(prev.split()) > 5 or len(last.split()) > 5:
+        return author
+    gap = r"(?:\s|&nbsp;|<[^<>]{0,300}>|,)*"
+    if re.search(re.escape(prev) + gap + r"and" + gap + re.escape(last), content):
+        return ", ".join(names[:-1]) + " and " + last
+    return author
+
+
+_WRITTEN_BY = re.compile(r"^(?:written|article|words|story|text)\s+by\s*:?\s*(.{3,60}?)?\s*$", re.I)
+
+
+def _labelled_byline(tree) -> str | None:
+    """A 'Written by' / 'Article by' label anywhere in the page (outside navigation and comments),
+    with the name in the same text or the next one."""
+    nodes = tree.xpath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style "
+                       "or ancestor::nav or ancestor::footer)]")
+    for i, t in enumerate(nodes):
+        if len(t) > 80:
+            continue
+        m = _WRITTEN_BY.match(" ".join(t.split()))
+        if not m:
+            continue
+        cand = m.group(1)
+        if not cand and i + 1 < len(nodes):
+            cand = " ".join(nodes[i + 1].split()).rstrip(",")
+        if cand and _AUTHOR_NAME.match(cand) and not cand.isupper():
+            return _good_author(cand)
+    return None
+
+
+_OWNED_SITE = re.compile(r"^(.{3,40}?)['’]s\s+(?:blog|weblog|homepage|site|website|notes)$", re.I)
+
+
+def _site_owner(titles: list[str]) -> str | None:
+    """'Colin Watson's blog' in a title part -> 'Colin Watson'."""
+    for t in titles:
+        for part in _TITLE_PARTS.split(t):
+            m = _OWNED_SITE.match(part.strip())
+            if m and _AUTHOR_NAME.match(m.group(1)):
+                return m.group(1)
+    return None
+
+
 def _extract(tree, favor_recall: bool):
     import trafilatura
 
@@ -343,7 +441,8 @@ def _clean_html(content: str, source_path: str) -> CleanDocument:
     if tree is None:
         raise RejectedInput("no_text", "HTML could not be parsed")
     h1s = _h1_texts(tree)
-    byline = _byline_near_h1(tree)
+    byline = _byline_near_h1(tree) or _marked_author(tree)
+    labelled = _labelled_byline(tree)
     pm = _page_meta(tree)  # before extraction: trafilatura prunes the tree
     doc = _extract(tree, favor_recall=False)
     if doc is None or not (doc.text or "").strip():
@@ -363,7 +462,7 @@ def _clean_html(content: str, source_path: str) -> CleanDocument:
         if lines and squash(lines[0]) == tn:
             lines = lines[1:]
     return _finish(lines, source_path, title=title, url=url, outlet=domain or site,
-                   author=_good_author(doc.author) or byline,
+                   author=_and_join(_choose_author(doc.author, byline, pm, [site, domain], labelled), content),
                    published_at=parse_iso(doc.date), site_name=site)
 
 

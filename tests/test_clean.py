@@ -373,3 +373,105 @@ def test_long_read_more_link_line_is_chrome_in_extractor_output():
                           "the Kremlin masses troops near the border for a new push")
     assert not is_link_chrome("Readers who want more detail can find the whole report on the ministry site, "
                               "which lists every figure.")
+
+
+# ------------------------------------------------------------ html metadata: title / author rules
+_BODY = ("<p>Heavy rain flooded the streets of the old town on Saturday, forcing dozens of residents to leave.</p>"
+         "<p>The fire service said it had pumped water out of more than forty basements during the night.</p>"
+         "<p>The mayor said the town would ask the government for emergency funds to repair the sea wall.</p>")
+
+
+def page(head: str = "", before: str = "", body: str = _BODY) -> str:
+    return (f"<html><head>{head}</head><body><header><nav><a href='/'>Home</a></nav></header>"
+            f"<article>{before}{body}</article></body></html>")
+
+
+def test_title_h1_unrelated_to_metadata_is_a_label():
+    doc = run(page("<title>Storm floods the old town | Harbour Gazette</title>"
+                   "<meta property='og:title' content='Storm floods the old town'>", "<h1>Latest Updates</h1>"))
+    assert doc.title == "Storm floods the old town"
+
+
+def test_title_several_h1_the_one_metadata_names():
+    head = ("<title>Storm tips for a safe winter | Harbour Gazette</title>"
+            "<script type='application/ld+json'>{\"@type\": \"Article\", "
+            "\"headline\": \"Storm 101: how to keep your house dry this winter\"}</script>")
+    doc = run(page(head, "<h1>The Blog</h1><h1>Storm 101: how to keep your house dry this winter</h1>"))
+    assert doc.title == "Storm 101: how to keep your house dry this winter"
+
+
+def test_title_h1_without_a_word_is_not_a_heading():
+    doc = run(page("<meta property='og:title' content='Storm floods the old town'>",
+                   "<h1>94</h1><h1>Storm floods the old town</h1><h1>Ω 48</h1>"))
+    assert doc.title == "Storm floods the old town"
+
+
+def test_title_one_word_h1_that_is_the_title_part():
+    doc = run(page("<title>Coffee - University of Harbourtown</title>", "<h1>Coffee</h1>"))
+    assert doc.title == "Coffee"
+
+
+def test_title_h1_with_a_label_prefix():
+    doc = run(page("<title>Storm floods the old town streets | Harbour Gazette</title>"
+                   "<meta property='og:title' content='Storm floods the old town streets | Harbour Gazette'>",
+                   "<h1>Blog: Storm floods the old town streets</h1>"))
+    assert doc.title == "Storm floods the old town streets"
+
+
+def test_title_metadata_agreeing_on_heading_plus_year():
+    head = ("<title>Best rain jackets for towns 2025</title>"
+            "<meta property='og:title' content='Best rain jackets for towns 2025'>"
+            "<meta name='twitter:title' content='Best rain jackets for towns 2025'>")
+    assert run(page(head, "<h1>Best rain jackets for towns</h1>")).title == "Best rain jackets for towns 2025"
+    # a single metadata source with a year does not override the heading
+    head = "<title>Other title</title><meta property='og:title' content='Best rain jackets for towns 2025'>"
+    assert run(page(head, "<h1>Best rain jackets for towns</h1>")).title == "Best rain jackets for towns"
+
+
+def test_author_marked_up_byline():
+    before = ("<h1>Storm floods the old town</h1><div class='meta'><img src='a.png'>"
+              "<a href='/authors/maria-rossi'>Maria Rossi</a></div>")
+    assert run(page("", before)).author == "Maria Rossi"
+    before = ("<h1>Storm floods the old town</h1><div>Written for you <span itemprop='author'>"
+              "<span itemprop='name'>Sam O'Brien</span></span></div>")
+    assert run(page("", before)).author == "Sam O'Brien"
+
+
+def test_author_by_label_then_name_in_same_element():
+    before = "<h1>Storm floods the old town</h1><p>by: <!-- -->Ziyi Xu<!-- -->, <!-- -->Dec 17, 2025</p>"
+    assert run(page("", before)).author == "Ziyi Xu"
+
+
+def test_author_one_word_meta_author_kept_as_written():
+    assert run(page("<meta name='author' content='apblackmd'>", "<h1>Storm floods the old town</h1>")).author \
+        == "apblackmd"
+    assert run(page("<meta name='author' content='q_admin'>", "<h1>Storm floods the old town</h1>")).author \
+        == "q_admin"
+
+
+def test_author_site_name_in_metadata_yields_to_byline():
+    head = ("<meta property='og:site_name' content='Harbour Gazette'>"
+            "<meta name='author' content='Harbour Gazette'>")
+    before = "<h1>Storm floods the old town</h1><p>By Maria Rossi</p>"
+    assert run(page(head, before)).author == "Maria Rossi"
+
+
+def test_author_list_keeps_the_pages_and():
+    head = "<meta name='author' content='Jared Newman; Sam Singleton'>"
+    before = "<h1>Storm floods the old town</h1><p>By <a>Jared Newman</a> and <a>Sam Singleton</a></p>"
+    assert run(page(head, before)).author == "Jared Newman and Sam Singleton"
+    before = "<h1>Storm floods the old town</h1><p>By <a>Jared Newman</a>, <a>Sam Singleton</a></p>"
+    assert run(page(head, before)).author == "Jared Newman, Sam Singleton"
+
+
+def test_author_written_by_label_anywhere_in_page():
+    body = _BODY + "<div class='bio'><p>Written by</p><div>Jack Shepherd</div><p>Co-founder of the Gazette.</p></div>"
+    assert run(page("", "<h1>Storm floods the old town</h1>", body)).author == "Jack Shepherd"
+    # the page's own author metadata comes first
+    doc = run(page("<meta name='author' content='Ash Vardanian'>", "<h1>Storm floods the old town</h1>", body))
+    assert doc.author == "Ash Vardanian"
+
+
+def test_author_from_personal_site_name():
+    doc = run(page("<title>Preparing a transition | Colin Watson's blog</title>", "<h1>Preparing a transition</h1>"))
+    assert doc.author == "Colin Watson"
