@@ -8,11 +8,14 @@ assets in ``assets/`` are thin wrappers around these functions.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import re
+import signal
 import stat
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -31,6 +34,7 @@ MAX_TEXT_CHARS = 500_000  # longer clean texts are quarantined (reason too_long)
 SCAN_BATCH, SCAN_BATCH_BYTES = 500, 256 * 1024 * 1024  # files read per transaction
 CLEAN_BATCH, CLEAN_BATCH_BYTES = 64, 32 * 1024 * 1024  # raw documents per worker batch
 ANALYSE_BATCH, ANALYSE_BATCH_CHARS = 16, 1_000_000  # clean documents per worker batch
+CLEAN_SECONDS = 30.0  # per-document time limit on detection + cleaning (reason timeout)
 EARLIEST_DATE = datetime(1900, 1, 1)
 ENGLISH = ("en",)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -337,6 +341,35 @@ def _plausible_date(value: datetime | None) -> datetime | None:
     return value
 
 
+class _Timeout(BaseException):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str):
+    """Raise RejectedInput('timeout') when the body runs longer than ``seconds``.
+
+    Uses SIGALRM, so it works in a process's main thread (the worker processes, and the
+    step's own process); elsewhere the body runs without a limit.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _Timeout  # a BaseException: library code catching Exception cannot swallow it
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Timeout:
+        raise RejectedInput("timeout", f"{what} took longer than {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _clean_batch(batch: list[tuple[str, str, bytes]]) -> list[dict]:
     """Worker: detect + clean each (doc_id, source_path, content); never raises for one bad document."""
     from .clean import clean
@@ -345,8 +378,9 @@ def _clean_batch(batch: list[tuple[str, str, bytes]]) -> list[dict]:
     out = []
     for doc_id, path, data in batch:
         try:
-            det = detect(data, path)
-            doc = clean(det, path)
+            with time_limit(CLEAN_SECONDS, "cleaning"):
+                det = detect(data, path)
+                doc = clean(det, path)
             text = _safe_str(doc.text).strip()
             if not text:
                 raise RejectedInput("no_text", "nothing was left after cleaning")

@@ -84,3 +84,25 @@ def test_everything_else_goes_through_and_checks_pass(hostile):
     assert not failed, failed
     with connect(wh, read_only=True) as con:
         assert con.execute("select count(*) from core.quantities where not isfinite(value)").fetchone()[0] == 0
+
+
+def test_a_page_that_hangs_the_cleaner_is_quarantined_as_timeout(monkeypatch):
+    import time
+
+    import claimhouse.clean
+
+    def hang(detected, source_path):
+        if "hang" in source_path:
+            while True:
+                time.sleep(0.01)
+        return real(detected, source_path)
+
+    page = b"<html><body><article><p>The mayor said the bridge would reopen on Monday after repairs.</p>" \
+           b"</article></body></html>"
+    assert steps._clean_batch([("d0", "/x/warm.html", page)])[0]["ok"]  # first call compiles date patterns
+    real = claimhouse.clean.clean
+    monkeypatch.setattr(claimhouse.clean, "clean", hang)
+    monkeypatch.setattr(steps, "CLEAN_SECONDS", 0.5)
+    out = steps._clean_batch([("d1", "/x/hang.html", page), ("d2", "/x/ok.html", page)])
+    assert out[0]["ok"] is False and out[0]["reason"] == "timeout" and "0.5 s" in out[0]["detail"]
+    assert out[1]["ok"] is True
