@@ -75,18 +75,8 @@ THRESHOLD = 0.8
 _EMPTY = (1 << 32) - 1  # the value of every position of an empty set's signature (affine32)
 _TOKEN = re.compile(r"\w+")
 
-CREATE_TABLES_SQL = """
-CREATE SCHEMA IF NOT EXISTS staging;
-CREATE TABLE IF NOT EXISTS staging.document_signatures (
-    doc_id     TEXT PRIMARY KEY,
-    signature  UINTEGER[] NOT NULL
-);
-CREATE TABLE IF NOT EXISTS staging.document_bands (
-    doc_id     TEXT NOT NULL,
-    band       INTEGER NOT NULL,
-    band_key   BIGINT NOT NULL
-);
-"""
+# The tables (staging.document_signatures, staging.document_bands) are declared in
+# warehouse/schema.sql with the rest of the warehouse.
 # Signatures are 32-bit values (affine32 scheme), so UINTEGER[] holds them exactly at half the
 # size of UBIGINT[]. document_bands has no index on purpose: see "Cost" in the module docstring.
 
@@ -240,7 +230,12 @@ def _min_agree(threshold: float) -> int:
 
 # ------------------------------------------------------------------ warehouse
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(CREATE_TABLES_SQL)
+    """Make sure the signature and band tables exist (the warehouse schema is idempotent)."""
+    from .warehouse import init_schema
+
+    if not con.execute("select 1 from duckdb_tables() where schema_name = 'staging' "
+                       "and table_name = 'document_bands'").fetchone():
+        init_schema(con)
 
 
 def _frames(rows: Iterable[tuple[str, str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
