@@ -8,8 +8,6 @@ sentence crosses a paragraph break.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
-
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -85,10 +83,3 @@ def analyze(doc: Doc) -> Analysis:
     quantities = extract_quantities(doc, sentences, claims)
     entities = extract_entities(doc, sentences)
     return Analysis(sentences=sentences, claims=claims, quantities=quantities, entities=entities)
-
-
-def analyze_texts(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 16) -> Iterator[Analysis]:
-    """Analyse clean texts in order, parsing them in batches with ``nlp.pipe``."""
-    nlp = nlp or load_nlp()
-    for doc in nlp.pipe(texts, batch_size=batch_size):
-        yield analyze(doc)

@@ -5,8 +5,6 @@ installed and reports only go to the step's log through the optional ``log``.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 
 class Reporter:
     """Does nothing; subclasses show progress."""
@@ -29,5 +27,3 @@ def set_reporter(reporter: Reporter | None) -> None:
 def reporter() -> Reporter:
     return _reporter
 
-
-LogFn = Callable[[str], None]

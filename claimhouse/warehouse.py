@@ -19,12 +19,6 @@ SCHEMA_SQL = WAREHOUSE_DIR / "schema.sql"
 COMMENTS_SQL = WAREHOUSE_DIR / "comments.sql"
 MARTS_DIR = WAREHOUSE_DIR / "marts"
 
-# The tables a step writes, in the order their columns are declared in schema.sql.
-TABLES = (
-    "raw.files", "raw.documents", "staging.documents", "core.sentences", "core.claims",
-    "core.quantities", "core.entities", "core.analysed_documents", "quarantine.documents",
-)
-
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the DuckDB file for writing and did not let go in time."""
