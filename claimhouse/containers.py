@@ -1,21 +1,27 @@
 """Container files that hold many documents: WARC archives and JSON Lines dumps.
 
 ``container_kind(data, source_path)`` looks only at the bytes (never at the name)
-and returns ``'warc'``, ``'jsonl'`` or ``None``.
+and returns ``'warc'``, ``'jsonl'`` or ``None``; for a WARC the first 64 KiB are enough.
 ``iter_records(data, source_path)`` yields one :class:`Record` per document in the
 container, or a :class:`RejectedRecord` for a part that cannot be read, and goes on.
+``iter_warc(file, source_path)`` does the same for a WARC read from a binary file
+object, record by record: memory is bounded by the largest record, not the file, so
+a WARC file may have any size.
 
 WARC (plain or ``.warc.gz``, one gzip member per record; a whole-file gzip also
-works while it stays under the size limit): one document per ``response`` record
+works, at any size, records before a corrupt point kept): one document per ``response`` record
 with a 2xx HTTP status and an HTML ``Content-Type`` (``text/html``,
 ``application/xhtml+xml``). ``warcinfo``, ``request``, ``metadata``, ``revisit``,
 ``resource`` records and non-HTML or non-2xx responses are not documents and are
 skipped silently. The framing (gzip members, ``Content-Length``) is done here, so a
 corrupt record is reported and the next one is still read; warcio parses each
 record (WARC and HTTP headers, chunked transfer encoding, ``Content-Encoding``).
+A record whose content block is over ``MAX_DECOMPRESSED`` bytes is reported
+``too_large`` and skipped (read, or inflated, without being kept).
 
 JSON Lines (optionally gzipped): one document per non-empty line, a JSON object
-with ``"url"`` and ``"html"`` (preferred) or ``"text"``.
+with ``"url"`` and ``"html"`` (preferred) or ``"text"``. Read whole (at most
+``MAX_DECOMPRESSED`` bytes once decompressed).
 
 ``source_path`` of an item is ``"<container path>#<n>"``, ``n`` the 0-based index of
 the item (document or rejected part) in the container: stable for the same bytes.
@@ -31,6 +37,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -44,11 +51,12 @@ _HEAD = 64 * 1024  # bytes kept of an oversized record, enough for its WARC and 
 _MAX_HEADER = 1024 * 1024  # a WARC header block longer than this is corrupt
 _FEED = 64 * 1024  # gzip input fed per step
 _OUT_STEP = 1024 * 1024  # gzip output produced per step
+SNIFF_BYTES = _FEED  # bytes of a file's start that is_warc needs
+_REWIND = 16 * 1024 * 1024  # bytes of a gzip member kept to look for the next member when it is corrupt
 _JSONL_SAMPLE = 1000  # lines looked at by container_kind
 _CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^"';,\s]+)""", re.I)
 _CONTENT_LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*(\d+)[ \t]*\r?$", re.I | re.M)
 _WARC_TYPE = re.compile(rb"^warc-type[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.I | re.M)
-_RESYNC = re.compile(rb"(?:^|\n)(WARC/1\.)")
 
 
 @dataclass
@@ -86,6 +94,11 @@ def _is_warc(data: bytes) -> bool:
     if data[:2] == GZIP_MAGIC:
         data = _gzip_head(data)
     return data.lstrip(b"\r\n")[:len(WARC_MAGIC)] == WARC_MAGIC
+
+
+def is_warc(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (its first ``SNIFF_BYTES`` are enough) is a WARC."""
+    return _is_warc(head)
 
 
 def _jsonl_lines(data: bytes) -> Iterator[bytes]:
@@ -188,125 +201,248 @@ class _Chunk:
     detail: str = ""
 
 
-def _inflate_member(view: memoryview, pos: int) -> tuple[bytes, int, int, bool]:
-    """Decompress the gzip member at ``pos``.
+class _Stream:
+    """Forward reading with look-ahead over the bytes that ``_more`` produces.
 
-    Returns (output, or its first _HEAD bytes when the record is too large;
-    decompressed size; position after the member; whether the output was cut).
-    Raises zlib.error for a corrupt member, EOFError for a truncated one.
+    Memory stays bounded: consumed bytes are dropped, except the last ``_REWIND``
+    bytes after ``mark()``, which ``rewind()`` goes back to (to just after the mark).
     """
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = bytearray()
-    size = 0
-    cut = False
-    i = pos
-    while not d.eof:
-        if i >= len(view):
-            raise EOFError("gzip member is truncated")
-        chunk = view[i:i + _FEED]
-        i += len(chunk)
-        while chunk and not d.eof:
-            piece = d.decompress(chunk, _OUT_STEP)
-            chunk = d.unconsumed_tail
-            size += len(piece)
-            if not cut:
-                out += piece
-                if len(out) > MAX_DECOMPRESSED + _MAX_HEADER:  # content block + WARC headers
-                    del out[_HEAD:]
-                    cut = True
-    return bytes(out), size, i - len(d.unused_data), cut
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._pos = 0  # index in _buf of the next unread byte
+        self._base = 0  # stream offset of _buf[0]
+        self._mark: int | None = None  # index in _buf of the mark
+        self._mark_moved = False  # the rewind window dropped the bytes at the mark
+        self._eof = False
+
+    def _more(self, n: int) -> bytes:  # about n more bytes; b"" at the end
+        raise NotImplementedError
+
+    @property
+    def offset(self) -> int:
+        return self._base + self._pos
+
+    def _compact(self) -> None:
+        keep = self._pos
+        if self._mark is not None:
+            if self._pos - self._mark > _REWIND:
+                self._mark, self._mark_moved = self._pos - _REWIND, True
+            keep = self._mark
+        if keep and (keep >= _FEED or keep * 2 >= len(self._buf)):
+            del self._buf[:keep]
+            self._pos -= keep
+            self._base += keep
+            if self._mark is not None:
+                self._mark -= keep
+
+    def _fill(self, n: int) -> int:
+        """Buffer at least ``n`` unread bytes when the stream has them; the number buffered."""
+        while len(self._buf) - self._pos < n and not self._eof:
+            self._compact()
+            piece = self._more(max(n - (len(self._buf) - self._pos), _FEED))
+            if piece:
+                self._buf += piece
+            else:
+                self._eof = True
+        return len(self._buf) - self._pos
+
+    def peek(self, n: int) -> bytes:
+        self._fill(n)
+        return bytes(self._buf[self._pos:self._pos + n])
+
+    def read(self, n: int) -> bytes:
+        data = self.peek(n)
+        self._pos += len(data)
+        return data
+
+    def skip(self, n: int) -> int:
+        """Consume up to ``n`` bytes without keeping them; the number consumed."""
+        done = 0
+        while done < n:
+            step = min(n - done, self._fill(min(n - done, _FEED)))
+            if not step:
+                break
+            self._pos += step
+            done += step
+        return done
+
+    def skip_to(self, pattern: re.Pattern) -> None:
+        """Consume the bytes before the first match of a one-byte ``pattern`` (all when none)."""
+        while self._fill(1):
+            m = pattern.search(self._buf, self._pos)
+            if m:
+                self._pos = m.start()
+                return
+            self._pos = len(self._buf)
+
+    def find(self, needle: bytes, limit: int) -> int:
+        """Index (from the current position) of ``needle`` within the next ``limit`` bytes, or -1."""
+        want, searched = min(limit, _FEED), 0
+        while True:
+            have = min(self._fill(want), limit)
+            i = self._buf.find(needle, self._pos + max(0, searched - len(needle) + 1), self._pos + have)
+            if i >= 0:
+                return i - self._pos
+            if have >= limit or have < want:
+                return -1
+            searched, want = have, min(limit, want * 4)
+
+    def seek(self, needle: bytes, limit: int | None = None) -> bool:
+        """Consume the bytes before the next ``needle``: True when found, False at the end of the
+        stream or after ``limit`` bytes."""
+        skipped = 0
+        while True:
+            have = self._fill(_FEED)
+            i = self._buf.find(needle, self._pos)
+            if i >= 0 and (limit is None or skipped + i - self._pos <= limit):
+                self._pos = i
+                return True
+            step = len(self._buf) - self._pos if self._eof else max(0, have - len(needle) + 1)
+            self._pos += step
+            skipped += step
+            if self._eof or (limit is not None and skipped > limit):
+                return False
+
+    def drain(self) -> None:
+        """Consume the rest of the stream."""
+        while self._fill(_OUT_STEP):
+            self._pos = len(self._buf)
+
+    def mark(self) -> None:
+        self._mark, self._mark_moved = self._pos, False
+
+    def unmark(self) -> None:
+        self._mark = None
+
+    def rewind(self) -> None:
+        """Go back to the byte after the mark (or to the oldest byte kept, when the window moved)."""
+        if self._mark is not None:
+            self._fill(self._mark + 1 - self._pos)
+            self._pos = min(self._mark + (0 if self._mark_moved else 1), len(self._buf))
+            self._mark = None
 
 
-def _next_member(view: memoryview, start: int) -> int:
-    """Offset of the next gzip member that decompresses to a WARC record, or len(view)."""
-    data = view.obj
-    i = start
-    while True:
-        i = data.find(GZIP_MAGIC + b"\x08", i)
-        if i < 0:
-            return len(view)
-        if _gzip_head(bytes(view[i:i + _FEED]), len(WARC_MAGIC)) == WARC_MAGIC:
-            return i
-        i += 1
+class _FileStream(_Stream):
+    def __init__(self, f: BinaryIO) -> None:
+        super().__init__()
+        self._f = f
+
+    def _more(self, n: int) -> bytes:
+        return self._f.read(n)
 
 
-def _gzip_chunks(data: bytes) -> Iterator[_Chunk]:
-    view = memoryview(data)
-    pos = 0
-    while pos < len(data):
-        if data[pos:pos + 2] != GZIP_MAGIC:
-            if not data[pos:].strip(b"\x00\r\n\t "):
-                return  # trailing padding
-            nxt = _next_member(view, pos)
-            yield _Chunk(pos, problem="corrupt_record",
-                         detail=f"{nxt - pos} bytes at offset {pos} are not a gzip member")
-            pos = nxt
-            continue
-        try:
-            out, size, end, cut = _inflate_member(view, pos)
-        except (zlib.error, EOFError) as exc:
-            nxt = _next_member(view, pos + 1)
-            yield _Chunk(pos, problem="corrupt_record", detail=f"gzip member at offset {pos}: {exc}")
-            pos = nxt
-            continue
-        if cut:
-            yield _Chunk(pos, out, size, "too_large",
-                         f"record at offset {pos} decompresses to {size} bytes, "
-                         f"more than {MAX_DECOMPRESSED}")
-        else:
-            # normally one record per member; a whole-file gzip holds them all
-            for chunk in _plain_chunks(out):
-                chunk.offset = pos
-                yield chunk
-        pos = end
+class _MemberStream(_Stream):
+    """The decompressed bytes of the gzip member that starts at the current position of ``src``.
+
+    Reading it moves ``src`` to the end of the member; raises zlib.error for a corrupt member
+    and EOFError for a truncated one.
+    """
+
+    def __init__(self, src: _Stream) -> None:
+        super().__init__()
+        self._src = src
+        self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def _more(self, n: int) -> bytes:
+        d = self._d
+        while not d.eof:
+            data = self._src.peek(_FEED)
+            if not data:
+                raise EOFError("gzip member is truncated")
+            out = d.decompress(data, max(n, _FEED))
+            # at the end of the member the rest of the input is in unused_data (and, after an
+            # earlier call cut by max_length, in unconsumed_tail too)
+            self._src.skip(len(data) - len(d.unused_data if d.eof else d.unconsumed_tail))
+            if out:
+                return out
+        return b""
 
 
-def _plain_chunks(data: bytes) -> Iterator[_Chunk]:
-    pos = 0
-    n = len(data)
-    while True:
-        while pos < n and data[pos] in b"\r\n":
-            pos += 1
-        if pos >= n:
+_NOT_NEWLINE = re.compile(rb"[^\r\n]")
+_NOT_PADDING = re.compile(rb"[^\x00\r\n\t ]")
+
+
+def _seek_member(src: _Stream) -> None:
+    """Move to the next gzip member that decompresses to a WARC record, or to the end."""
+    while src.seek(GZIP_MAGIC + b"\x08"):
+        if _gzip_head(src.peek(_FEED), len(WARC_MAGIC)) == WARC_MAGIC:
             return
+        src.skip(1)
+
+
+def _gzip_chunks(src: _Stream) -> Iterator[_Chunk]:
+    while True:
+        pos = src.offset
+        if src.peek(2) != GZIP_MAGIC:
+            src.skip_to(_NOT_PADDING)
+            if not src.peek(1):
+                return  # trailing padding
+            _seek_member(src)
+            yield _Chunk(pos, problem="corrupt_record",
+                         detail=f"{src.offset - pos} bytes at offset {pos} are not a gzip member")
+            continue
+        src.mark()
+        try:
+            # normally one record per member; a whole-file gzip holds them all
+            yield from _plain_chunks(_MemberStream(src), pos)
+        except (zlib.error, EOFError) as exc:
+            src.rewind()
+            _seek_member(src)
+            yield _Chunk(pos, problem="corrupt_record", detail=f"gzip member at offset {pos}: {exc}")
+        else:
+            src.unmark()
+
+
+def _plain_chunks(src: _Stream, member_offset: int | None = None) -> Iterator[_Chunk]:
+    """The records of an uncompressed WARC stream, or of one gzip member (``member_offset``:
+    the member's offset, reported for its records). Memory: one record (the head of an
+    oversized one) and a look-ahead buffer."""
+    while True:
+        src.skip_to(_NOT_NEWLINE)
+        if not src.peek(1):
+            return
+        pos = src.offset if member_offset is None else member_offset
         problem = None
-        if not data.startswith(b"WARC/", pos):
+        if src.peek(5) != b"WARC/":
             problem = f"no WARC version line at offset {pos}"
         else:
-            end = data.find(b"\r\n\r\n", pos, pos + _MAX_HEADER)
-            sep = 4
+            end, sep = src.find(b"\r\n\r\n", _MAX_HEADER), 4
             if end < 0:
-                end = data.find(b"\n\n", pos, pos + _MAX_HEADER)
-                sep = 2
+                end, sep = src.find(b"\n\n", _MAX_HEADER), 2
             if end < 0:
                 problem = f"WARC header block at offset {pos} does not end"
             else:
-                m = _CONTENT_LENGTH.search(data, pos, end + sep)
+                m = _CONTENT_LENGTH.search(src.peek(end + sep))
                 if not m:
                     problem = f"WARC record at offset {pos} has no valid Content-Length"
         if problem:
-            m = _RESYNC.search(data, pos + 1)
-            nxt = m.start(1) if m else n
+            src.skip(1)
+            src.seek(b"\nWARC/1.")
+            src.skip(1)  # the newline before the next record
             yield _Chunk(pos, problem="corrupt_record", detail=problem)
-            pos = nxt
             continue
         body = end + sep
         length = int(m.group(1))
-        stop = body + length
         if length > MAX_DECOMPRESSED:
-            yield _Chunk(pos, data[pos:body + _HEAD], stop - pos, "too_large",
-                         f"record at offset {pos} has a {length}-byte content block, "
-                         f"more than {MAX_DECOMPRESSED}")
-            if stop > n:
+            head = src.read(body + min(length, _HEAD))
+            rest = length - (len(head) - body)
+            cut = src.skip(rest) < rest  # read (inflated) and dropped, never kept whole
+            if not cut:
+                src.skip_to(_NOT_NEWLINE)
+            yield _Chunk(pos, head, body + length, "too_large",
+                         f"record at offset {pos} has a {length}-byte content block, more than {MAX_DECOMPRESSED}")
+            if cut:
                 return
-        elif stop > n:
+            continue
+        record = src.read(body + length)
+        if len(record) < body + length:
             yield _Chunk(pos, problem="corrupt_record",
                          detail=f"record at offset {pos} is truncated: Content-Length {length}, "
-                                f"{n - body} bytes left")
+                                f"{max(0, len(record) - body)} bytes left")
             return
-        else:
-            yield _Chunk(pos, data[pos:stop], stop - pos)
-        pos = stop
+        src.skip_to(_NOT_NEWLINE)  # in a gzip member: reach its end (and CRC check) before yielding
+        yield _Chunk(pos, record, len(record))
 
 
 # ---------------------------------------------------------------- WARC records
@@ -378,14 +514,21 @@ def _warc_item(chunk: _Chunk, path: str) -> Record | RejectedRecord | None:
                   http_charset=_http_charset(content_type))
 
 
-def _iter_warc(data: bytes, source_path: str) -> Iterator[Record | RejectedRecord]:
-    chunks = _gzip_chunks(data) if data[:2] == GZIP_MAGIC else _plain_chunks(data)
+def iter_warc(f: BinaryIO, source_path: str) -> Iterator[Record | RejectedRecord]:
+    """One item per document of the WARC (plain or gzipped) read from the binary file ``f``.
+
+    Streams record by record: memory is bounded by the largest record, not the file.
+    Reads ``f`` to its end (callers may hash the bytes as they are read).
+    """
+    src = _FileStream(f)
+    chunks = _gzip_chunks(src) if src.peek(2) == GZIP_MAGIC else _plain_chunks(src)
     n = 0
     for chunk in chunks:
         item = _warc_item(chunk, f"{source_path}#{n}")
         if item is not None:
             yield item
             n += 1
+    src.drain()  # whatever framing left unread
 
 
 def iter_records(data: bytes, source_path: str) -> Iterator[Record | RejectedRecord]:
@@ -394,7 +537,7 @@ def iter_records(data: bytes, source_path: str) -> Iterator[Record | RejectedRec
     Raises ValueError when ``data`` is not a container (``container_kind`` is None).
     """
     if _is_warc(data):
-        yield from _iter_warc(data, source_path)
+        yield from iter_warc(io.BytesIO(data), source_path)
         return
     if container_kind(data, source_path) != "jsonl":
         raise ValueError(f"{source_path} is not a WARC or JSON Lines container")

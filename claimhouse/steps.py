@@ -180,16 +180,21 @@ def _container_kind(data: bytes, path: str) -> str | None:
         return None
 
 
-def _iter_container(data: bytes, path: str, kind: str):
-    """(record path, record bytes, None) per document of a container, or (path, b"", rejection)."""
-    from .containers import RejectedRecord, iter_records
+def _iter_container(records, path: str, kind: str):
+    """(record path, record bytes, None) per document of a container, or (path, b"", rejection).
+
+    ``records``: the items of ``containers.iter_records`` or ``containers.iter_warc``.
+    """
+    from .containers import RejectedRecord
 
     try:
-        for rec in iter_records(data, path):
+        for rec in records:
             if isinstance(rec, RejectedRecord):
                 yield rec.source_path, b"", rec
             else:
                 yield rec.source_path, rec.data, None
+    except OSError:
+        raise  # the file cannot be read: the caller records it as unreadable
     except Exception as exc:  # a reader bug must not stop the run
         yield f"{path}#?", b"", RejectedInput("corrupt_record", f"{kind}: {type(exc).__name__}: {exc}")
 
@@ -206,14 +211,58 @@ def _detect_format(data: bytes, path: str) -> tuple[str, str | None, RejectedInp
         return "unknown", None, RejectedInput("detect_error", f"{type(exc).__name__}: {exc}")
 
 
-def _read_one(path: str, size: int) -> tuple[bytes | None, RejectedInput | None]:
-    """The file's bytes, or why they could not be read."""
-    if size > MAX_INPUT_BYTES:
-        return None, RejectedInput("too_large", f"{size} bytes is over the {MAX_INPUT_BYTES} byte input limit")
+class _HashedFile:
+    """A binary file read once, front to back, with the SHA-256 of every byte read so far.
+
+    ``peek`` looks at the start without consuming it; WARC files are then streamed
+    through ``read``, so their hash is computed while their records are read.
+    """
+
+    def __init__(self, f) -> None:
+        self._f = f
+        self._head = b""
+        self._sha256 = hashlib.sha256()
+
+    def _read_file(self, n: int) -> bytes:
+        data = self._f.read(n)
+        self._sha256.update(data)
+        return data
+
+    def peek(self, n: int) -> bytes:
+        if len(self._head) < n:
+            self._head += self._read_file(n - len(self._head))
+        return self._head[:n]
+
+    def read(self, n: int = -1) -> bytes:
+        head, self._head = self._head, b""
+        if n is not None and 0 <= n <= len(head):
+            self._head = head[n:]
+            return head[:n]
+        return head + self._read_file(-1 if n is None or n < 0 else n - len(head))
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of the whole file (reads what is left of it)."""
+        while self._read_file(1024 * 1024):
+            pass
+        return self._sha256.hexdigest()
+
+
+def _too_large(size: int) -> RejectedInput:
+    return RejectedInput("too_large", f"{size} bytes is over the {MAX_INPUT_BYTES} byte input limit")
+
+
+def _insert_documents(con: duckdb.DuckDBPyConnection, docs: list[dict]) -> None:
+    """Add the documents whose content is not in raw.documents yet."""
+    if not docs:
+        return
+    frame = pl.DataFrame(docs, schema=RAW_SCHEMA).unique(subset=["doc_id"], keep="first", maintain_order=True)
+    con.register("_docs", frame.to_arrow())
     try:
-        return Path(path).read_bytes(), None
-    except OSError as exc:
-        return None, RejectedInput("unreadable", f"{type(exc).__name__}: {exc}")
+        con.execute("""insert into raw.documents
+            select doc_id, source_path, source_format, content_sha256, byte_size, ingested_at, encoding, content
+            from _docs where doc_id not in (select doc_id from raw.documents)""")
+    finally:
+        con.unregister("_docs")
 
 
 def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] | None = None) -> StepResult:
@@ -222,6 +271,8 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
     A container file (JSON Lines, WARC) gives one document per record, with source_path
     ``file#n``; raw.file_documents records which documents each file holds now.
     """
+    from .containers import SNIFF_BYTES, is_warc, iter_records, iter_warc
+
     seeds_dir = Path(seeds_dir)
     if paths:
         candidates = [Path(p) for p in paths]
@@ -239,44 +290,63 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
         files, docs, bad = [], [], []
         ts = now()
         held = []  # (source_path, doc_id): the documents each file holds now
+        docs_bytes = 0
         for path, size, mtime in chunk:
-            data, err = _read_one(path, size)
-            if data is None:
-                # unread (too large, vanished, no permission): recorded, but the file keeps its
-                # last good version and is looked at again on the next scan
-                bad.append({"source_path": path, "doc_id": None, "stage": "raw", "reason": err.reason,
-                            "detail": err.detail, "seen_at": ts})
+            first_doc, first_held, first_bad = len(docs), len(held), len(bad)  # this file's rows
+            try:
+                with open(path, "rb") as f:
+                    hf = _HashedFile(f)
+                    if is_warc(hf.peek(SNIFF_BYTES)):
+                        # streamed record by record: a WARC file may have any size
+                        kind, members = "warc", _iter_container(iter_warc(hf, path), path, "warc")
+                    elif size > MAX_INPUT_BYTES:
+                        raise _too_large(size)
+                    else:
+                        data = hf.read()
+                        kind = _container_kind(data, path)
+                        members = (_iter_container(iter_records(data, path), path, kind) if kind
+                                   else [(path, data, None)])
+                    for member_path, member, rejected in members:
+                        if rejected is not None:
+                            bad.append({"source_path": member_path, "doc_id": None, "stage": "raw",
+                                        "reason": rejected.reason, "detail": rejected.detail, "seen_at": ts})
+                            continue
+                        mdigest = sha256(member)
+                        doc_id = doc_id_for(mdigest)
+                        fmt, encoding, err = _detect_format(member, member_path)
+                        if err is not None:
+                            bad.append({"source_path": member_path, "doc_id": doc_id, "stage": "raw",
+                                        "reason": err.reason, "detail": err.detail, "seen_at": ts})
+                        held.append((path, doc_id))
+                        docs.append({"doc_id": doc_id, "source_path": member_path,
+                                     "source_format": kind if kind and err is None else fmt,
+                                     "content_sha256": mdigest, "byte_size": len(member), "ingested_at": ts,
+                                     "encoding": encoding, "content": member})
+                        docs_bytes += len(member)
+                        if docs_bytes > SCAN_BATCH_BYTES:
+                            # a big container: land its documents as they come (raw.files and
+                            # raw.file_documents follow with the batch; a re-run skips what is there)
+                            with transaction(con):
+                                before = count(con, "raw.documents")
+                                _insert_documents(con, docs)
+                                result.written += count(con, "raw.documents") - before
+                            docs, docs_bytes, first_doc = [], 0, 0
+                    digest = hf.hexdigest()
+            except (OSError, RejectedInput) as exc:
+                # unread (too large, vanished, no permission, read error): recorded, but the file keeps
+                # its last good version and is looked at again on the next scan
+                if isinstance(exc, OSError):
+                    exc = RejectedInput("unreadable", f"{type(exc).__name__}: {exc}")
+                del docs[first_doc:], held[first_held:], bad[first_bad:]
+                bad.append({"source_path": path, "doc_id": None, "stage": "raw", "reason": exc.reason,
+                            "detail": exc.detail, "seen_at": ts})
                 continue
-            digest = sha256(data)
             files.append({"source_path": path, "byte_size": size, "mtime_ns": mtime, "content_sha256": digest,
                           "doc_id": doc_id_for(digest), "first_seen_at": ts, "last_changed_at": ts})
-            kind = _container_kind(data, path)
-            members = _iter_container(data, path, kind) if kind else [(path, data, None)]
-            for member_path, member, rejected in members:
-                if rejected is not None:
-                    bad.append({"source_path": member_path, "doc_id": None, "stage": "raw",
-                                "reason": rejected.reason, "detail": rejected.detail, "seen_at": ts})
-                    continue
-                mdigest = sha256(member)
-                doc_id = doc_id_for(mdigest)
-                fmt, encoding, err = _detect_format(member, member_path)
-                if err is not None:
-                    bad.append({"source_path": member_path, "doc_id": doc_id, "stage": "raw", "reason": err.reason,
-                                "detail": err.detail, "seen_at": ts})
-                held.append((path, doc_id))
-                docs.append({"doc_id": doc_id, "source_path": member_path,
-                             "source_format": kind if kind and err is None else fmt, "content_sha256": mdigest,
-                             "byte_size": len(member), "ingested_at": ts, "encoding": encoding, "content": member})
         with transaction(con):
             before = count(con, "raw.documents")
             if files:
-                frame = pl.DataFrame(docs, schema=RAW_SCHEMA).unique(subset=["doc_id"], keep="first", maintain_order=True)
-                con.register("_docs", frame.to_arrow())
-                con.execute("""insert into raw.documents
-                    select doc_id, source_path, source_format, content_sha256, byte_size, ingested_at, encoding,
-                           content
-                    from _docs where doc_id not in (select doc_id from raw.documents)""")
-                con.unregister("_docs")
+                _insert_documents(con, docs)
                 con.register("_files", pl.DataFrame(files).to_arrow())
                 con.execute("""insert into raw.files select * from _files
                     on conflict (source_path) do update set

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import random
 from datetime import datetime, timezone
 
 import pytest
@@ -160,6 +161,87 @@ def test_oversized_record_is_too_large(monkeypatch, gz):
         ("RejectedRecord", "b.warc#0"), ("Record", "b.warc#1")]
     assert items[0].reason == "too_large"
     assert items[1].data == b"<p>s</p>"
+
+
+class _ShortReads(io.RawIOBase):
+    """A binary file that returns at most 7 bytes per read, and records how far it was read."""
+
+    def __init__(self, data: bytes):
+        self._f = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def read(self, n=-1):
+        return self._f.read(7 if n is None or n < 0 else min(n, 7))
+
+    def at_end(self) -> bool:
+        return self._f.tell() == len(self._f.getvalue())
+
+
+def test_iter_warc_streams_from_a_file_object(warc_bytes):
+    f = _ShortReads(warc_bytes + b"\r\n")
+    assert list(containers.iter_warc(f, "s.warc")) == list(iter_records(warc_bytes, "s.warc"))
+    assert f.at_end()  # read to the end, so a caller can hash the whole file as it is read
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_warc_bigger_than_the_record_limit(monkeypatch, gz):
+    monkeypatch.setattr(containers, "MAX_DECOMPRESSED", 2000)
+
+    def records(writer):
+        return [_response(writer, f"https://e.example/{i}", "text/html", b"<p>%d</p>" % i) for i in range(300)]
+
+    data = _warc(gz, records)
+    assert len(data) > 10 * 2000
+    items = list(containers.iter_warc(_ShortReads(data), "big.warc"))
+    assert [it.url for it in items] == [f"https://e.example/{i}" for i in range(300)]
+    assert [it.source_path for it in items] == [f"big.warc#{i}" for i in range(300)]
+
+
+@pytest.mark.parametrize("limit", [300_000, 100_000])  # the big record is under, then over the limit
+def test_gzip_members_that_inflate_in_many_steps(monkeypatch, limit):
+    monkeypatch.setattr(containers, "MAX_DECOMPRESSED", limit)
+    rng = random.Random(5)
+    words = [b"minister", b"said", b"talks", b"would", b"resume", b"next", b"week"]
+    big = b"<html><body><p>" + b" ".join(rng.choice(words) for _ in range(30_000)) + b"</p></body></html>"
+
+    def records(writer):
+        return [_response(writer, "https://e.example/0", "text/html", b"<p>0</p>"),
+                _response(writer, "https://e.example/big", "text/html", big),
+                _response(writer, "https://e.example/2", "text/html", b"<p>2</p>")]
+
+    items = list(containers.iter_warc(io.BytesIO(_warc(True, records)), "m.warc.gz"))
+    assert [(type(it).__name__, it.source_path) for it in items] == [
+        ("Record", "m.warc.gz#0"), ("Record" if limit > len(big) else "RejectedRecord", "m.warc.gz#1"),
+        ("Record", "m.warc.gz#2")]
+    assert items[2].data == b"<p>2</p>"
+    if limit > len(big):
+        assert items[1].data == big
+
+
+def test_whole_file_gzip_warc_bigger_than_the_record_limit(monkeypatch):
+    monkeypatch.setattr(containers, "MAX_DECOMPRESSED", 2000)
+
+    def records(writer):
+        return [_response(writer, f"https://e.example/{i}", "text/html", b"<p>%d</p>" % i) for i in range(300)]
+
+    data = gzip.compress(_warc(False, records))  # one gzip member for the whole file
+    items = list(containers.iter_warc(io.BytesIO(data), "w.warc.gz"))
+    assert [it.url for it in items] == [f"https://e.example/{i}" for i in range(300)]
+
+
+def test_truncated_gzip_member_then_good_members():
+    members = []
+    for rec in _records(WARCWriter(io.BytesIO(), gzip=True)):
+        buf = io.BytesIO()
+        WARCWriter(buf, gzip=True).write_record(rec)
+        members.append(buf.getvalue())
+    for cut in (12, len(members[2]) // 2, len(members[2]) - 4):
+        data = b"".join(members[:2]) + members[2][:cut] + b"".join(members[3:])
+        items = list(containers.iter_warc(io.BytesIO(data), "t.warc.gz"))
+        assert [(type(it).__name__, getattr(it, "url", None)) for it in items] == [
+            ("RejectedRecord", None), ("Record", PAGES[1][0]), ("Record", PAGES[2][0])]
 
 
 JSONL_LINES = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -56,13 +57,25 @@ def test_unsupported_json(data):
     assert reason(data) == "unsupported_json"
 
 
+def _random_bytes(seed: int, n: int, alphabet=range(256)) -> bytes:
+    rng = random.Random(seed)
+    return bytes(rng.choice(alphabet) for _ in range(n))
+
+
 @pytest.mark.parametrize("data", [
-    "Caf\u00e9 au lait, cr\u00e8me br\u00fbl\u00e9e and more text.".encode("latin-1"),
-    b"Plain text with a stray byte \xff\xfe in the middle.",
-    "<p>latin-1 html without a declared charset: caf\u00e9</p>".encode("latin-1"),
+    _random_bytes(1, 5000, range(0x80, 0x100)),  # no NUL or control byte, and no charset fits
+    _random_bytes(2, 5000, [*range(0x20, 0x7f), *range(0x80, 0x100)]),
+    _random_bytes(3, 300, [*range(0x20, 0x7f), *range(0x80, 0x100)]),
+    codecs.BOM_UTF16_LE + b"\x00\xd8x\x00",  # a lone surrogate after a UTF-16 BOM
 ])
 def test_not_utf8_decodable(data):
     assert reason(data) == "not_utf8_decodable"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_binary_is_still_rejected(seed):
+    assert reason(_random_bytes(seed, 4096)) == "binary"
+    assert reason(_random_bytes(seed, 4096).replace(b"\x00", b"")) in ("binary", "not_utf8_decodable")
 
 
 def test_corrupt_gzip():
@@ -143,6 +156,88 @@ def test_unknown_declared_charset_falls_back_to_utf8():
     html = "<html><head><meta charset='x-klingon'></head><body><p>Caf\u00e9</p></body></html>"
     d = detect(html.encode("utf-8"), "x")
     assert d.encoding == "utf-8"
+
+
+# ---------------------------------------------------------- charset detection
+CP1252_PAGE = ("<!DOCTYPE html><html><head><title>Caf\u00e9 owners protest</title></head><body>"
+               "<h1>Caf\u00e9 owners protest</h1><p>\u201cWe are ready,\u201d the minister said on Monday "
+               "\u2013 the owners\u2019 association disagreed. A r\u00e9sum\u00e9 of the talks costs \u20ac12.</p>"
+               "</body></html>")
+RUSSIAN = ("Министр обороны заявил в понедельник, что войска отошли от границы. "
+           "Переговоры продолжатся на следующей неделе в Москве.")
+POLISH = ("Minister obrony narodowej powiedział w poniedziałek, że żołnierze wycofali się z granicy. "
+          "Rozmowy będą kontynuowane w przyszłym tygodniu.")
+JAPANESE = "防衛大臣は月曜日、部隊が国境から撤退したと述べた。"
+
+
+def test_cp1252_page_without_declared_charset():
+    d = detect(CP1252_PAGE.encode("cp1252"), "x")
+    assert d.source_format == "html"
+    assert d.content == CP1252_PAGE  # curly quotes, dash, apostrophe, \u00e9 and \u20ac all right
+    assert d.encoding == "cp1252"
+
+
+def test_cp1252_byte_in_ascii_text():
+    (path,) = SEEDS.glob("001_*.txt")
+    text = path.read_text(encoding="utf-8").encode("ascii", "ignore").decode()
+    d = detect((text + " The caf\u00e9\u2019s owner said \u201cno\u201d.").encode("cp1252"), "x")
+    assert d.content.endswith("The caf\u00e9\u2019s owner said \u201cno\u201d.")
+    assert d.encoding == "cp1252"
+    assert d.source_format == "text"
+
+
+@pytest.mark.parametrize("codec", ["koi8-r", "iso8859-5", "cp1251"])
+def test_russian_text_in_a_legacy_charset(codec):
+    d = detect(RUSSIAN.encode(codec), "x")
+    assert d.content == RUSSIAN
+    assert d.encoding == codecs.lookup(codec).name
+    assert d.source_format == "text"
+
+
+@pytest.mark.parametrize("text,codec", [(POLISH, "iso8859-2"), (JAPANESE, "shift_jis")])
+def test_other_legacy_charsets(text, codec):
+    html = f"<html><head><title>t</title></head><body><p>{text}</p></body></html>"
+    d = detect(html.encode(codec), "x")
+    assert d.content == html
+    assert d.source_format == "html"
+
+
+def test_wrong_declared_charset_falls_back_to_detection():
+    html = f"<html><head><meta charset='utf-8'><title>t</title></head><body><p>{RUSSIAN}</p></body></html>"
+    d = detect(html.encode("koi8-r"), "x")
+    assert RUSSIAN in d.content
+    assert d.encoding == "koi8-r"
+
+
+def test_utf8_bom_on_legacy_bytes_falls_back_to_detection():
+    d = detect(codecs.BOM_UTF8 + CP1252_PAGE.encode("cp1252"), "x")
+    assert d.content == CP1252_PAGE
+
+
+def test_utf8_with_a_stray_byte_stays_utf8():
+    text = "Caf\u00e9 cr\u00e8me, d\u00e9j\u00e0 vu \u2013 \u201cna\u00efve\u201d r\u00e9sum\u00e9. " * 4
+    d = detect(text.encode() + b"\xff" + text.encode(), "x")
+    assert d.content == text + "\ufffd" + text
+    assert d.encoding == "utf-8"
+
+
+def test_utf8_cut_inside_its_last_character():
+    d = detect("He said \u201cno\u201d".encode()[:-1], "x")
+    assert d.content == "He said \u201cno"
+    assert d.encoding == "utf-8"
+
+
+def test_detection_runs_only_when_the_strict_decode_fails(monkeypatch):
+    def fail(data):
+        raise AssertionError("charset detection ran on decodable input")
+
+    monkeypatch.setattr(ingest, "_guess_charset", fail)
+    assert detect(HTML, "x").encoding == "utf-8"
+    assert detect("Caf\u00e9 text.".encode(), "x").encoding == "utf-8"
+    html = "<html><head><meta charset='koi8-r'></head><body><p>" + RUSSIAN + "</p></body></html>"
+    assert detect(html.encode("koi8-r"), "x").encoding == "koi8-r"
+    with pytest.raises(AssertionError):
+        detect(CP1252_PAGE.encode("cp1252"), "x")
 
 
 # -------------------------------------------------------------------- formats
