@@ -22,7 +22,10 @@ import html as htmllib
 import json
 import re
 
+from .authors import _good_author, author_clues, pick_author
 from .boilerplate import clean_text_lines, is_chrome, is_link_chrome
+from .maintext import recover
+from .pagedate import local_date, page_date
 from .textmeta import (detect_language, find_date, outlet_from_name, parse_iso, registered_domain, squash,
                        strip_site_suffix)
 from .types import CleanDocument, Detected, RejectedInput
@@ -206,80 +209,6 @@ _YEAR_EXTRA = re.compile(r"(?:(?:in|of|for)\s+)?[(\[]?(?:19|20)\d\d[)\]]?", re.I
 _JUNK_EXTRA = re.compile(r"(?:\(?[\w.-]+\.[a-z]{2,}\)?\s*\d*|\d+|posted .*|by .*|\w+\s*:)", re.I)
 
 
-_BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?|words by)\s*:?\s+(.{3,60}?)\s*$", re.I)
-_BY_ALONE = {"by", "by:", "written by", "posted by", "author", "author:", "words by"}
-_AUTHOR_NAME = re.compile(r"^[A-Z][\w'’\-.]+(?:\s+(?:[A-Z][\w'’\-.]+|de|van|von|der|da|di|and|&)){1,4}$")
-_AUTHOR_LABEL = re.compile(r"^(?:this (?:post|article) was written by|written by|posted by|reviewed by|author|by)\b\s*:?\s*",
-                           re.I)
-# a byline part ends before these words ("Jane Doe Last Updated August 1", "Luke Kim December")
-_AUTHOR_CUT = {
-    "updated", "last", "published", "posted", "head", "january", "february", "march", "july", "september",
-    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec",
-}
-_AUTHOR_MONTH_NAMES = {"may", "april", "june", "august"}  # also first names: cut only before a number
-_AUTHOR_REJECT = {"the author", "page head extra author", "human", "admin", "author", "staff writer"}
-
-
-def _good_author(name: str | None) -> str | None:
-    """Byline names, comma separated; dates, labels and other non-names removed."""
-    if not name:
-        return None
-    keep = []
-    for part in re.split(r"\s*;\s*", name):
-        part = _AUTHOR_LABEL.sub("", re.split(r"\s[•·|]\s?", part.strip())[0]).strip()
-        words = part.split()
-        for i, w in enumerate(words):
-            lw = w.lower().strip(".,:")
-            nxt = words[i + 1] if i + 1 < len(words) else ""
-            if lw in _AUTHOR_CUT or lw.isdigit() or (lw in _AUTHOR_MONTH_NAMES and nxt[:1].isdigit()):
-                words = words[:i]
-                break
-        part = " ".join(words).strip(" ,-–—")
-        low = part.lower()
-        if not part or low in _AUTHOR_REJECT or "©" in part or "privacy" in low or "policy" in low:
-            continue
-        if part not in keep:
-            keep.append(part)
-    return ", ".join(keep) or None
-
-
-def _byline_near_h1(tree) -> str | None:
-    """A 'By First Last' line just before/after the page's first <h1>."""
-    h1 = next(tree.iter("h1"), None)
-    if h1 is None:
-        return None
-    nodes = (h1.xpath("preceding::text()[normalize-space()][position()<=8]")
-             + h1.xpath("following::text()[normalize-space()][position()<=40]"))
-    for i, t in enumerate(nodes):
-        parent = t.getparent()
-        if parent is None or parent.tag in ("script", "style", "noscript") or len(t) > 90:
-            continue
-        s = " ".join(t.split())
-        cand = None
-        m = _BY_PREFIX.match(s)
-        if m:
-            cand = m.group(1)
-            head, sep, rest = cand.partition(",")
-            if sep and find_date(rest):
-                cand = head.strip()  # 'by: Jane Doe, Dec 17, 2025'
-        elif s.lower().startswith(("by ", "by:")) and len(s) <= 90:
-            head, sep, rest = s.partition(",")
-            m = _BY_PREFIX.match(head)
-            if m and sep and find_date(rest):
-                cand = m.group(1)
-        elif s.lower() in _BY_ALONE:
-            # the next text in document order (it may sit in the same element, after a comment or <span>)
-            nxt = nodes[i + 1] if i + 1 < len(nodes) else None
-            cand = " ".join(nxt.split()).rstrip(",") if nxt else None
-        if cand and _AUTHOR_NAME.match(cand) and not cand.isupper():
-            return _good_author(cand)
-    return None
-
-
-_META_AUTHOR_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator")
-
-
 def _json_ld_objects(tree) -> list[dict]:
     """Every JSON object (nested ones and @graph members included) in the page's JSON-LD scripts."""
     out: list[dict] = []
@@ -305,7 +234,7 @@ def _json_ld_objects(tree) -> list[dict]:
 
 
 def _page_meta(tree) -> dict:
-    """Metadata titles and author names read from the parsed page (meta tags, JSON-LD), no extraction pass."""
+    """Metadata titles and the JSON-LD objects of the parsed page (meta tags, JSON-LD), no extraction pass."""
     def metas(*keys):
         vals = []
         for k in keys:
@@ -317,141 +246,75 @@ def _page_meta(tree) -> dict:
 
     titles = [" ".join(t.text_content().split()) for t in tree.xpath("//head/title")[:1]]
     titles += metas("og:title", "twitter:title")
-    headlines, ld_authors = [], []
-    for o in _json_ld_objects(tree):
+    headlines = []
+    objects = _json_ld_objects(tree)
+    for o in objects:
         h = o.get("headline")
         if isinstance(h, str) and h.strip():
             headlines.append(" ".join(htmllib.unescape(h).split()))
-        a = o.get("author")
-        for x in (a if isinstance(a, list) else [a]):
-            name = x.get("name") if isinstance(x, dict) else x
-            if isinstance(name, str) and name.strip() and name.strip() not in ld_authors:
-                ld_authors.append(" ".join(htmllib.unescape(name).split()))
-    authors = [a for a in metas(*_META_AUTHOR_KEYS) if "/" not in a and "@" not in a[:1] and len(a) <= 80]
-    return {"titles": [t for t in titles if t] + headlines, "authors": authors, "ld_authors": ld_authors}
+    return {"titles": [t for t in titles if t] + headlines, "ld": objects}
 
 
-def _marked_author(tree) -> str | None:
-    """The first author marked up as such: itemprop="author" (its itemprop="name"), rel="author",
-    or a link to an author page (/author/..., /authors/...), when its text is shaped like a name."""
-    xpaths = ('//*[@itemprop="author"]//*[@itemprop="name"]', '//*[@itemprop="author"]', '//a[@rel="author"]',
-              '//a[contains(@href, "/author/") or contains(@href, "/authors/")]')
-    for xp in xpaths:
-        for el in tree.xpath(xp)[:5]:
-            if el.xpath('ancestor::footer or ancestor::nav or ancestor::aside'):
-                continue
-            s = _inline_text(el)
-            s = _AUTHOR_LABEL.sub("", s).strip(" ,") if s else s
-            if s and len(s) <= 60 and _AUTHOR_NAME.match(s) and not s.isupper():
-                return _good_author(s)
-    return None
-
-
-def _choose_author(extracted: str | None, byline: str | None, pm: dict, names: list[str | None],
-                   labelled: str | None = None) -> str | None:
-    """Author: trafilatura's, else the visible byline, else the page's own author metadata as written.
-
-    trafilatura drops one-word meta authors ('Zach', 'q_admin'); the page's <meta name=author> and
-    JSON-LD author names are used as they stand when nothing better is found.
-    """
-    author = _good_author(extracted)
-    raw = [a for a in pm.get("authors", []) + pm.get("ld_authors", []) if _good_author(a)]
-    if author and byline and squash(byline) != squash(author):
-        sites = {squash(n.split(".")[0] if "." in n and " " not in n else n) for n in names if n} - {""}
-        if any(k in squash(author) or squash(author) in k for k in sites):
-            return byline  # the metadata names the site / organisation; the page shows a person's byline
-    if author:
-        for r in raw:  # keep the page's spelling ('q_admin', not 'Q Admin')
-            if squash(r) == squash(author) and r != author and len(r.split()) == 1:
-                return r
-        return author
-    if byline:
-        return byline
-    for r in raw:
-        if r.lower() not in _AUTHOR_REJECT and _HAS_WORD.search(r) and not r.isdigit():
-            return _good_author(r)
-    return labelled or _site_owner(pm.get("titles", []))
-
-
-def _and_join(author: str | None, content: str) -> str | None:
-    """'A, B, C' -> 'A, B and C' when the page itself writes the byline with 'and' ('B and C', 'B, and C')."""
-    if not author or ", " not in author:
-        return author
-    names = author.split(", ")
-    prev, last = names[-2], names[-1]
-    if len(prev.split()) > 5 or len(last.split()) > 5:
-        return author
-    gap = r"(?:\s|&nbsp;|<[^<>]{0,300}>|,)*"
-    if re.search(re.escape(prev) + gap + r"and" + gap + re.escape(last), content):
-        return ", ".join(names[:-1]) + " and " + last
-    return author
-
-
-_WRITTEN_BY = re.compile(r"^(?:written|article|words|story|text)\s+by\s*:?\s*(.{3,60}?)?\s*$", re.I)
-
-
-def _labelled_byline(tree) -> str | None:
-    """A 'Written by' / 'Article by' label anywhere in the page (outside navigation and comments),
-    with the name in the same text or the next one."""
-    nodes = tree.xpath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style "
-                       "or ancestor::nav or ancestor::footer)]")
-    for i, t in enumerate(nodes):
-        if len(t) > 80:
-            continue
-        m = _WRITTEN_BY.match(" ".join(t.split()))
-        if not m:
-            continue
-        cand = m.group(1)
-        if not cand and i + 1 < len(nodes):
-            cand = " ".join(nodes[i + 1].split()).rstrip(",")
-        if cand and _AUTHOR_NAME.match(cand) and not cand.isupper():
-            return _good_author(cand)
-    return None
-
-
-_OWNED_SITE = re.compile(r"^(.{3,40}?)['’]s\s+(?:blog|weblog|homepage|site|website|notes)$", re.I)
-
-
-def _site_owner(titles: list[str]) -> str | None:
-    """'Colin Watson's blog' in a title part -> 'Colin Watson'."""
-    for t in titles:
-        for part in _TITLE_PARTS.split(t):
-            m = _OWNED_SITE.match(part.strip())
-            if m and _AUTHOR_NAME.match(m.group(1)):
-                return m.group(1)
-    return None
-
-
-def _extract(tree, favor_recall: bool):
+def _extract(tree, **options):
     import trafilatura
 
     if tree is None:
         return None
     try:
         return trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False, include_tables=True,
-                                           favor_recall=favor_recall)
+                                           **options)
     except (ValueError, TypeError, AttributeError, IndexError):  # malformed trees inside trafilatura
         return None
+
+
+REPEAT_MIN_WORDS = 8  # a paragraph this long seen twice on a page is a template twin (a CTA, a sticky header)
+
+
+def _drop_repeats(lines: list[str]) -> list[str]:
+    """Keep the first of repeated long paragraphs; short lines ("Pros", "Cons") may recur."""
+    seen: set[str] = set()
+    out = []
+    for ln in lines:
+        words = ln.casefold().split()
+        if len(words) >= REPEAT_MIN_WORDS:
+            key = " ".join(words)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(ln)
+    return out
+
+
+# trafilatura's fallback extractors (readability, jusText) run only when its own pass finds less than this
+FULL_EXTRACTION_BELOW_WORDS = 200
+# UTF-8 text that was decoded as Latin-1/cp1252 once too often: "â\x80\x99" for "’"
+_C1_MOJIBAKE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf]")
 
 
 def _clean_html(content: str, source_path: str) -> CleanDocument:
     from trafilatura.utils import load_html
 
+    if _C1_MOJIBAKE.search(content):
+        content = _fix(content)  # repaired before parsing: trafilatura drops the C1 controls ftfy needs
     tree = load_html(content)
     if tree is None:
         raise RejectedInput("no_text", "HTML could not be parsed")
     h1s = _h1_texts(tree)
-    byline = _byline_near_h1(tree) or _marked_author(tree)
-    labelled = _labelled_byline(tree)
-    pm = _page_meta(tree)  # before extraction: trafilatura prunes the tree
-    doc = _extract(tree, favor_recall=False)
+    pm = _page_meta(tree)
+    clues = author_clues(tree, pm["ld"], pm["titles"])
+    shown_date = page_date(tree, pm["ld"])  # the date the page shows, read before extraction
+    doc = _extract(tree, fast=True)  # trafilatura works on copies: the tree stays whole for what follows
+    if doc is None or len((doc.text or "").split()) < FULL_EXTRACTION_BELOW_WORDS:
+        # little or nothing found: once more with trafilatura's fallback extractors compared in
+        full = _extract(tree, fast=False)
+        if full is not None and len((full.text or "").split()) > len(((doc and doc.text) or "").split()):
+            doc = full
     if doc is None or not (doc.text or "").strip():
-        # nothing found: one retry with the recall-oriented settings (empty pages only, not every page)
-        doc = _extract(load_html(content), favor_recall=True)
+        doc = _extract(tree, favor_recall=True)  # still nothing: the recall-oriented settings
     if doc is None or not (doc.text or "").strip():
         raise RejectedInput("no_text", "trafilatura found no main text")
-    lines = _norm_lines(_fix(doc.text))
-    lines = [ln for ln in lines if not is_link_chrome(ln)]
+    lines = _norm_lines(_fix("\n".join(recover(tree, _norm_lines(doc.text)))))
+    lines = _drop_repeats([ln for ln in lines if not is_link_chrome(ln)])
     url = doc.url or None
     domain = registered_domain(url) or registered_domain(doc.hostname)
     site = doc.sitename or None
@@ -462,8 +325,8 @@ def _clean_html(content: str, source_path: str) -> CleanDocument:
         if lines and squash(lines[0]) == tn:
             lines = lines[1:]
     return _finish(lines, source_path, title=title, url=url, outlet=domain or site,
-                   author=_and_join(_choose_author(doc.author, byline, pm, [site, domain], labelled), content),
-                   published_at=parse_iso(doc.date), site_name=site)
+                   author=pick_author(clues, doc.author, [site, domain], content, url=url),
+                   published_at=shown_date or local_date(doc.date), site_name=site)
 
 
 # ----------------------------------------------------------- wordpress json

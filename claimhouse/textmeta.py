@@ -39,15 +39,21 @@ def _mk(m: re.Match) -> datetime | None:
         return None
 
 
-def find_date(text: str) -> datetime | None:
-    """The first date in ``text`` (several common written forms)."""
+def find_date_match(text: str) -> tuple[re.Match, datetime] | None:
+    """The first date in ``text`` with its match (``m.start()``/``m.end()`` locate it; ``m.re`` is its pattern)."""
     best = None
     for pat in DATE_PATTERNS:
         for m in pat.finditer(text):
             d = _mk(m)
-            if d and (best is None or m.start() < best[0]):
-                best = (m.start(), d)
+            if d and (best is None or m.start() < best[0].start()):
+                best = (m, d)
             break
+    return best
+
+
+def find_date(text: str) -> datetime | None:
+    """The first date in ``text`` (several common written forms)."""
+    best = find_date_match(text)
     return best[1] if best else None
 
 
@@ -63,16 +69,22 @@ def date_line(line: str) -> datetime | None:
     return None
 
 
-def parse_iso(value) -> datetime | None:
-    """'2025-02-08', '2025-02-08T11:38:30', '2025-02-08T11:38:30+05:00' -> naive datetime (UTC when an offset is given)."""
+def parse_iso(value, local: bool = False) -> datetime | None:
+    """'2025-02-08', '2025-02-08T11:38:30', '2025-02-08T11:38:30+05:00' -> naive datetime (UTC when an offset is given).
+
+    ``local=True`` keeps the wall-clock time as written and drops the offset instead
+    ('2025-02-08T23:30:00-05:00' -> 2025-02-08 23:30, not 2025-02-09 04:30 UTC).
+    """
     if not value:
         return None
     s = str(value).strip()
     try:
         d = datetime.fromisoformat(s.replace("Z", "+00:00"))
-        return d.astimezone(timezone.utc).replace(tzinfo=None) if d.tzinfo else d
     except ValueError:
         return find_date(s)
+    if d.tzinfo:
+        d = d.replace(tzinfo=None) if local else d.astimezone(timezone.utc).replace(tzinfo=None)
+    return d
 
 
 @functools.lru_cache(maxsize=1)
