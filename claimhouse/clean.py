@@ -61,12 +61,20 @@ def _norm_lines(text: str) -> list[str]:
     return out
 
 
+# UTF-8 read as cp1252/Latin-1 leaves a lead byte (Â..ô) followed by a continuation byte shown as
+# a C1 control, a Latin-1 symbol or a cp1252 punctuation mark; text without such a pair cannot be
+# that kind of mojibake, and ftfy's own (slower) badness test is skipped for it.
+_MOJIBAKE_PAIR = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039"
+    "\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]")
+
+
 def _fix(text: str) -> str:
     """Repair mojibake without touching quotes, widths or ligatures."""
     import ftfy
     from ftfy.badness import is_bad
 
-    if text.isascii() or not is_bad(text):
+    if text.isascii() or not _MOJIBAKE_PAIR.search(text) or not is_bad(text):
         return text
     return ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False, fix_latin_ligatures=False,
                          unescape_html=False, normalization="NFC")
@@ -256,15 +264,57 @@ def _page_meta(tree) -> dict:
 
 
 def _extract(tree, **options):
+    """trafilatura's main text (metadata comes from ``_trafilatura_metadata``, once per page)."""
     import trafilatura
 
     if tree is None:
         return None
     try:
-        return trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False, include_tables=True,
+        return trafilatura.bare_extraction(tree, with_metadata=False, include_comments=False, include_tables=True,
                                            **options)
     except (ValueError, TypeError, AttributeError, IndexError):  # malformed trees inside trafilatura
         return None
+
+
+def _trafilatura_metadata(tree, need_date: bool):
+    """trafilatura's own metadata steps (meta tags, JSON-LD, title, author, URL, site name), as in
+    ``trafilatura.metadata.extract_metadata`` but without categories, tags and licence, which
+    claimhouse does not use, and with htmldate's page search only when ``need_date``: the date the
+    page shows (``pagedate``) is preferred, so htmldate is only the fallback."""
+    from htmldate import find_date
+    from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_domain, extract_meta_json,
+                                      extract_sitename, extract_title, extract_url, set_date_params)
+
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # noqa: BLE001 - trafilatura's JSON-LD reader fails on odd markup; the meta tags stay
+        pass
+    meta.title = meta.title or extract_title(tree)
+    meta.author = meta.author or extract_author(tree)
+    meta.url = meta.url or extract_url(tree, None)
+    if meta.url:
+        meta.hostname = extract_domain(meta.url, fast=True)
+    if need_date:
+        config = set_date_params(True)
+        config["url"] = meta.url
+        try:
+            meta.date = find_date(tree, **config)
+        except (ValueError, TypeError, AttributeError, IndexError):
+            meta.date = None
+    meta.sitename = meta.sitename or extract_sitename(tree)
+    if meta.sitename:
+        meta.sitename = meta.sitename.lstrip("@")
+        if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
+            meta.sitename = meta.sitename.title()
+    elif meta.url:
+        m = META_URL.match(meta.url)
+        if m:
+            meta.sitename = m[1]
+    meta.clean_and_trim()
+    return meta
 
 
 REPEAT_MIN_WORDS = 8  # a paragraph this long seen twice on a page is a template twin (a CTA, a sticky header)
@@ -315,18 +365,19 @@ def _clean_html(content: str, source_path: str) -> CleanDocument:
         raise RejectedInput("no_text", "trafilatura found no main text")
     lines = _norm_lines(_fix("\n".join(recover(tree, _norm_lines(doc.text)))))
     lines = _drop_repeats([ln for ln in lines if not is_link_chrome(ln)])
-    url = doc.url or None
-    domain = registered_domain(url) or registered_domain(doc.hostname)
-    site = doc.sitename or None
-    title = _choose_title(_fix(doc.title) if doc.title else None, h1s, [site, domain, doc.hostname],
+    meta = _trafilatura_metadata(tree, need_date=shown_date is None)
+    url = meta.url or None
+    domain = registered_domain(url) or registered_domain(meta.hostname)
+    site = meta.sitename or None
+    title = _choose_title(_fix(meta.title) if meta.title else None, h1s, [site, domain, meta.hostname],
                           [_fix(t) for t in pm["titles"]])
     if title:
         tn = squash(title)
         if lines and squash(lines[0]) == tn:
             lines = lines[1:]
     return _finish(lines, source_path, title=title, url=url, outlet=domain or site,
-                   author=pick_author(clues, doc.author, [site, domain], content, url=url),
-                   published_at=shown_date or local_date(doc.date), site_name=site)
+                   author=pick_author(clues, meta.author, [site, domain], content, url=url),
+                   published_at=shown_date or local_date(meta.date), site_name=site)
 
 
 # ----------------------------------------------------------- wordpress json

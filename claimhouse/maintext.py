@@ -60,6 +60,7 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 ANCHOR_SHARE = 0.5      # a block is trafilatura's when half its word 4-grams are in trafilatura's text
 SAMPLE = 12            # 4-grams looked up per block
 CONTAINER_SHARE = 0.85  # the container holds this share of the anchored words
+NEAR_LEVELS = 4         # an added block shares an ancestor this close with kept text (precision over recall)
 MAX_LINK_DENSITY = 0.5  # added blocks with more of their text inside links are navigation
 
 
@@ -159,6 +160,9 @@ def recover(root, lines: list[str]) -> list[str]:
     """
     if not lines:
         return lines
+    # lxml hands out Python proxies for elements and frees them when unreferenced; holding one
+    # for every element keeps id(element) stable and unique while the dicts below key on it
+    alive = list(root.iter())  # noqa: F841
     blocks = page_blocks(root)
     if not blocks:
         return lines
@@ -232,10 +236,15 @@ def _container(blocks: list[Block], anchored: list[bool]):
 
 
 def _near_anchor(el, weight: dict[int, int]) -> bool:
-    """A block whose parent also holds text trafilatura kept: a dropped heading or list item
-    between kept paragraphs, not a widget of its own further out in the container."""
-    parent = el.getparent()
-    return parent is not None and weight.get(id(parent), 0) > 0
+    """A block within NEAR_LEVELS of text trafilatura kept: a dropped heading or list item among
+    kept paragraphs, not a widget of its own elsewhere in the container."""
+    for _ in range(NEAR_LEVELS):
+        el = el.getparent()
+        if el is None:
+            return False
+        if weight.get(id(el), 0) > 0:
+            return True
+    return False
 
 
 def _descendants(container) -> set[int]:
