@@ -115,7 +115,7 @@ _BY_START = ("by ", "by:", "written by", "posted by", "words by", "story by", "a
              "authors:", "author:", "author(s)", "contributors:", "contributor:")
 
 
-def _inline_text(el, lines: bool = False, mark=None) -> str:
+def inline_text(el, lines: bool = False, mark=None) -> str:
     r"""Text of an element with <br> and block children read as spaces (scripts and comments skipped);
     with ``lines``, as line breaks ('\n' between the visual lines); ``mark`` (an element and whether
     its tail is meant) puts '\x00' before that text."""
@@ -149,7 +149,7 @@ def _inline_text(el, lines: bool = False, mark=None) -> str:
 def _line_with(block, owner, is_tail: bool) -> tuple[str, int] | None:
     """The visual line of ``block`` holding the text (``is_tail``: the tail) of ``owner`` (from the
     line's start to 200 characters after that text) and where that text starts in it."""
-    for ln in _inline_text(block, lines=True, mark=(owner, is_tail)).split("\n"):
+    for ln in inline_text(block, lines=True, mark=(owner, is_tail)).split("\n"):
         pos = ln.find("\x00")
         if pos >= 0:
             ln = ln.replace("\x00", "")
@@ -384,7 +384,7 @@ def _in_teaser(block) -> bool:
     el, depth, below, in_main = block, 0, None, False
     size = len(block.text_content())
     while el is not None:
-        if el.tag == "a" and len(_inline_text(el)) > size + 40:
+        if el.tag == "a" and len(inline_text(el)) > size + 40:
             return True  # a card linking to another article: its title, excerpt and byline
         if depth < 3 and not in_main:
             if el.tag == "h1" or el.find(".//h1") is not None:
@@ -584,7 +584,7 @@ def _marked_author(tree, nodes: list | None = None) -> str | None:
         for el in group[:5]:
             if not _outside_chrome(el):
                 continue
-            s = _inline_text(el)
+            s = inline_text(el)
             s = _AUTHOR_LABEL.sub("", s).strip(" ,") if s else s
             if s and len(s) <= 60 and _AUTHOR_NAME.match(s) and not s.isupper() and _name_like(s):
                 return _good_author(s)
@@ -621,7 +621,7 @@ def _classed_authors(tree, nodes: list | None = None) -> list[str]:
         ok, named = _author_class(el.get("class") or "")
         if not ok or not _outside_chrome(el):
             continue
-        s = _inline_text(el)
+        s = inline_text(el)
         if not s or len(s) > 150:
             continue
         cand = _byline_names(s, loose=named or len(s) <= 40, lower_ok=named)
@@ -809,7 +809,7 @@ def _owner_names(tree, titles: list[str]) -> list[str]:
         out += re.findall(r"\(([^()]{3,40})\)\s*$", t)
     out += [" ".join(v.split()) for v in _SITE_NAMES(tree)[:2]]
     for a in _HOME_LINKS(tree)[:6]:
-        out.append(_inline_text(a))
+        out.append(inline_text(a))
     for t in _COPYRIGHTS(tree)[:3]:
         m = re.search(r"©\s*(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?\s*)?([^.,|©]{3,40})", " ".join(t.split()))
         if m:

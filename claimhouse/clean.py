@@ -22,9 +22,9 @@ import html as htmllib
 import json
 import re
 
-from .authors import _good_author, author_clues, pick_author
+from .authors import _good_author, author_clues, inline_text, pick_author
 from .boilerplate import clean_text_lines, is_chrome, is_link_chrome
-from .maintext import recover
+from .maintext import SKIP_TAGS, page_blocks, recover
 from .pagedate import local_date, page_date
 from .textmeta import (detect_language, find_date, outlet_from_name, parse_iso, registered_domain, squash,
                        strip_site_suffix)
@@ -42,14 +42,6 @@ _SYNDICATION = [
     re.compile(r"^(?:this|the)\s+(?:post|article|story)\s+(?:is\s+)?(?:republished|reprinted|syndicated)\s+"
                r"(?:from|with permission from)\s+(?P<o>.+?)\W*$", re.I),
 ]
-_BLOCK_TAGS = {
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre", "section",
-    "article", "header", "footer", "table", "tr", "dl", "dt", "dd", "figcaption", "address", "aside",
-    "hr", "main", "details", "summary", "center",
-}
-_SKIP_TAGS = {"script", "style", "noscript", "iframe", "svg", "form", "button", "select", "textarea",
-              "template", "object", "embed", "video", "audio", "canvas", "img", "picture", "source"}
-
 
 # ------------------------------------------------------------------ helpers
 def _norm_lines(text: str) -> list[str]:
@@ -113,34 +105,10 @@ def _finish(lines: list[str], source_path: str, **meta) -> CleanDocument:
 
 
 # --------------------------------------------------------------------- html
-def _inline_text(el) -> str:
-    """Text of an element with <br> and block children read as spaces."""
-    parts: list[str] = []
-
-    def walk(e):
-        tag = e.tag if isinstance(e.tag, str) else ""
-        if tag in ("script", "style", "noscript"):
-            pass
-        else:
-            if tag == "br" or tag in _BLOCK_TAGS:
-                parts.append(" ")
-            if e.text:
-                parts.append(e.text)
-            for c in e:
-                walk(c)
-            if tag in _BLOCK_TAGS:
-                parts.append(" ")
-        if e.tail and e is not el:
-            parts.append(e.tail)
-
-    walk(el)
-    return " ".join("".join(parts).split())
-
-
 def _h1_texts(tree) -> list[str]:
     out = []
     for el in tree.iter("h1"):
-        t = _inline_text(el)
+        t = inline_text(el)
         if t and t not in out:
             out.append(t)
     return out
@@ -382,7 +350,7 @@ def _clean_html(content: str, source_path: str) -> CleanDocument:
 
 # ----------------------------------------------------------- wordpress json
 def html_fragment_lines(fragment: str) -> list[str]:
-    """Paragraphs of an HTML fragment: one per block element / <br>, scripts and media dropped."""
+    """Paragraphs of an HTML fragment: one per block element / <br>; scripts, media and forms dropped."""
     import lxml.html
     from lxml import etree
 
@@ -392,39 +360,7 @@ def html_fragment_lines(fragment: str) -> list[str]:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
         return _norm_lines(re.sub(r"<[^>]+>", " ", htmllib.unescape(fragment)))
-    lines: list[str] = []
-    buf: list[str] = []
-
-    def flush():
-        if buf:
-            lines.append(" ".join("".join(buf).split()))
-            buf.clear()
-
-    def walk(el):
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        if tag in _SKIP_TAGS or not isinstance(el.tag, str):
-            pass
-        elif tag == "br":
-            flush()
-        else:
-            block = tag in _BLOCK_TAGS
-            if block:
-                flush()
-            if el.text:
-                buf.append(el.text)
-            for child in el:
-                walk(child)
-            if block:
-                flush()
-            elif tag in ("td", "th"):
-                buf.append(" ")
-        if el.tail:
-            buf.append(el.tail)
-
-    walk(root)
-    flush()
-    return _norm_lines("\n".join(lines))
+    return _norm_lines("\n".join(b.text for b in page_blocks(root, skip=SKIP_TAGS | {"form"})))
 
 
 def _clean_wordpress(content: str, source_path: str) -> CleanDocument:

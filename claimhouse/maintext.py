@@ -91,8 +91,9 @@ def _chrome_el(el, tag: str, weak: bool) -> bool:
     return False
 
 
-def page_blocks(root) -> list[Block]:
-    """Blocks of text in document order: one per block element, <br> splitting a block."""
+def page_blocks(root, skip: frozenset[str] = SKIP_TAGS) -> list[Block]:
+    """Blocks of text in document order: one per block element, <br> splitting a block;
+    elements in ``skip`` are left out with what they hold."""
     blocks: list[Block] = []
     buf: list[str] = []
     state = {"el": root, "tag": "div", "links": 0}
@@ -113,7 +114,7 @@ def page_blocks(root) -> list[Block]:
                 if in_link:
                     state["links"] += len(el.tail)
             return
-        if tag in SKIP_TAGS:
+        if tag in skip:
             pass
         elif tag == "br":
             flush()
