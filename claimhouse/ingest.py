@@ -288,7 +288,9 @@ def _fallback(data: bytes, why: str) -> tuple[str, str]:
     raise RejectedInput("not_utf8_decodable", f"{why}, and no charset detected fits the bytes")
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes, transport: str | None = None) -> tuple[str, str]:
+    """Text and encoding: BOM, then the transport's charset (a WARC record's HTTP header), then the
+    page's own declaration, then UTF-8, then detection (the order browsers follow)."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
@@ -301,6 +303,13 @@ def _decode(data: bytes) -> tuple[str, str]:
                 break
     if _looks_binary(data):
         raise RejectedInput("binary", "NUL or control bytes: not a text document")
+    if transport:
+        try:
+            codecs.lookup(transport)
+        except LookupError:
+            transport = None  # an unknown name in a header: read on as if none were given
+    if transport:
+        return _decode_html(data, transport)
     head = data[:_SNIFF]
     if _is_html_bytes(head):
         declared = _declared_charset(head)
@@ -337,8 +346,12 @@ def _classify(text: str) -> str:
     return "html" if _is_html_bytes(head) else "text"
 
 
-def detect(data: bytes, source_path: str) -> Detected:
+def detect(data: bytes, source_path: str, charset: str | None = None) -> Detected:
     """Recognise the format of one raw input from its content and decode it.
+
+    ``charset``: what the transport says the bytes are (a WARC record's HTTP Content-Type),
+    or the encoding scan recorded for them; a BOM still wins, and bytes it does not decode
+    fall back to the usual rules.
 
     Raises RejectedInput(reason, detail) for bad input.
     """
@@ -346,7 +359,7 @@ def detect(data: bytes, source_path: str) -> Detected:
         data = _gunzip(data)
     if not data.strip():
         raise RejectedInput("empty", "no bytes" if not data else "only whitespace")
-    text, encoding = _decode(data)
+    text, encoding = _decode(data, charset)
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise RejectedInput("empty", "only whitespace after decoding")

@@ -181,7 +181,8 @@ def _container_kind(data: bytes, path: str) -> str | None:
 
 
 def _iter_container(records, path: str, kind: str):
-    """(record path, record bytes, None) per document of a container, or (path, b"", rejection).
+    """(record path, record bytes, None, HTTP charset) per document of a container, or
+    (path, b"", rejection, None).
 
     ``records``: the items of ``containers.iter_records`` or ``containers.iter_warc``.
     """
@@ -190,20 +191,21 @@ def _iter_container(records, path: str, kind: str):
     try:
         for rec in records:
             if isinstance(rec, RejectedRecord):
-                yield rec.source_path, b"", rec
+                yield rec.source_path, b"", rec, None
             else:
-                yield rec.source_path, rec.data, None
+                yield rec.source_path, rec.data, None, rec.http_charset
     except OSError:
         raise  # the file cannot be read: the caller records it as unreadable
     except Exception as exc:  # a reader bug must not stop the run
-        yield f"{path}#?", b"", RejectedInput("corrupt_record", f"{kind}: {type(exc).__name__}: {exc}")
+        yield f"{path}#?", b"", RejectedInput("corrupt_record", f"{kind}: {type(exc).__name__}: {exc}"), None
 
 
-def _detect_format(data: bytes, path: str) -> tuple[str, str | None, RejectedInput | None]:
+def _detect_format(data: bytes, path: str, charset: str | None = None
+                   ) -> tuple[str, str | None, RejectedInput | None]:
     from .ingest import detect
 
     try:
-        det = detect(data, path)
+        det = detect(data, path, charset)
         return det.source_format, det.encoding, None
     except RejectedInput as exc:
         return "unknown", None, exc
@@ -305,15 +307,15 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                         data = hf.read()
                         kind = _container_kind(data, path)
                         members = (_iter_container(iter_records(data, path), path, kind) if kind
-                                   else [(path, data, None)])
-                    for member_path, member, rejected in members:
+                                   else [(path, data, None, None)])
+                    for member_path, member, rejected, charset in members:
                         if rejected is not None:
                             bad.append({"source_path": member_path, "doc_id": None, "stage": "raw",
                                         "reason": rejected.reason, "detail": rejected.detail, "seen_at": ts})
                             continue
                         mdigest = sha256(member)
                         doc_id = doc_id_for(mdigest)
-                        fmt, encoding, err = _detect_format(member, member_path)
+                        fmt, encoding, err = _detect_format(member, member_path, charset)
                         if err is not None:
                             bad.append({"source_path": member_path, "doc_id": doc_id, "stage": "raw",
                                         "reason": err.reason, "detail": err.detail, "seen_at": ts})
@@ -440,16 +442,16 @@ def time_limit(seconds: float, what: str):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _clean_batch(batch: list[tuple[str, str, bytes]]) -> list[dict]:
+def _clean_batch(batch: list[tuple[str, str, bytes, str | None]]) -> list[dict]:
     """Worker: detect + clean each (doc_id, source_path, content); never raises for one bad document."""
     from .clean import clean
     from .ingest import detect
 
     out = []
-    for doc_id, path, data in batch:
+    for doc_id, path, data, encoding in batch:
         try:
             with time_limit(CLEAN_SECONDS, "cleaning"):
-                det = detect(data, path)
+                det = detect(data, path, encoding)  # the charset scan decoded it with (e.g. a WARC's HTTP header)
                 doc = clean(det, path)
             text = _safe_str(doc.text).strip()
             if not text:
@@ -494,8 +496,8 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResul
     id_batches = _size_chunks([r[0] for r in pending_rows], [r[1] for r in pending_rows], CLEAN_BATCH,
                               CLEAN_BATCH_BYTES)
 
-    def load(ids: list[str]) -> list[tuple[str, str, bytes]]:
-        return con.execute("select doc_id, source_path, content from raw.documents where doc_id in (select unnest(?)) "
+    def load(ids: list[str]) -> list[tuple[str, str, bytes, str | None]]:
+        return con.execute("select doc_id, source_path, content, encoding from raw.documents where doc_id in (select unnest(?)) "
                            "order by ingested_at, doc_id", [ids]).fetchall()
 
     new_ids: list[str] = []

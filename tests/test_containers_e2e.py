@@ -174,3 +174,28 @@ def test_warc_bigger_than_the_size_limit_is_streamed(tmp_path, monkeypatch, gz):
         again = steps.scan(con, seeds)  # touched: read again, same content
         assert again.processed == 1 and again.written == 0
         assert counts() == before
+
+
+def test_warc_http_charset_decodes_a_page_that_declares_none(tmp_path):
+    """A record's HTTP Content-Type charset decodes its bytes (the page itself declares nothing),
+    is kept as raw.documents.encoding, and the cleaning step decodes with it again."""
+    from claimhouse.ingest import detect
+
+    sentence = "Президент заявил, что переговоры продолжатся в понедельник в Стамбуле."
+    body = (f"<html><head><title>Новости</title></head><body><article><h1>Переговоры</h1>"
+            f"<p>{sentence}</p><p>{sentence}</p></article></body></html>").encode("cp1251")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=False)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=windows-1251")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record("https://example.ru/a", "response", payload=io.BytesIO(body),
+                                                  http_headers=headers))
+    (seeds / "crawl.warc").write_bytes(buf.getvalue())
+    with connect(tmp_path / "w.duckdb") as con:
+        steps.scan(con, seeds)
+        path, content, encoding = con.execute("select source_path, content, encoding from raw.documents").fetchone()
+    assert encoding == "windows-1251"
+    assert sentence in detect(content, path, encoding).content
+    out = steps._clean_batch([("d", path, content, encoding)])[0]
+    assert out["ok"] and sentence in out["text"] and out["language"] == "ru"  # Russian, not mojibake

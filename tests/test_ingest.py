@@ -290,3 +290,12 @@ def test_seed_gzipped_is_the_same():
     (path,) = SEEDS.glob("000_*.txt")
     raw = path.read_bytes()
     assert detect(gzip.compress(raw), "x") == detect(raw, "x")
+
+
+def test_transport_charset_comes_before_the_page_and_after_the_bom():
+    text = "Ціна зросла на 5 % — повідомили в Києві."
+    page = f"<html><head><meta charset='iso-8859-1'></head><body><p>{text}</p></body></html>"
+    assert text in detect(page.encode("cp1251"), "a.html", "windows-1251").content
+    # a BOM still wins; an unknown charset name is ignored
+    assert text in detect(b"\xef\xbb\xbf" + page.encode("utf-8"), "b.html", "windows-1251").content
+    assert text in detect(page.encode("utf-8"), "c.html", "no-such-charset").content

@@ -19,7 +19,7 @@ COMMENT ON COLUMN raw.documents.source_format IS 'Format detected from the conte
 COMMENT ON COLUMN raw.documents.content_sha256 IS 'SHA-256 of the raw bytes';
 COMMENT ON COLUMN raw.documents.byte_size IS 'Size of the raw bytes';
 COMMENT ON COLUMN raw.documents.ingested_at IS 'First time this content was seen (UTC)';
-COMMENT ON COLUMN raw.documents.encoding IS 'Character encoding used to decode the bytes';
+COMMENT ON COLUMN raw.documents.encoding IS 'Character encoding used to decode the bytes (BOM, a WARC record''s HTTP charset, the page''s declared charset, UTF-8, or detected); cleaning decodes with it again';
 COMMENT ON COLUMN raw.documents.content IS 'The raw bytes as read (gzip kept compressed)';
 
 COMMENT ON TABLE staging.documents IS 'One row per document that could be cleaned: body text without markup or site chrome, and its metadata.';
