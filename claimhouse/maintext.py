@@ -185,7 +185,7 @@ def recover(root, lines: list[str]) -> list[str]:
             idx = range(0, n, step)
             hit = sum(1 for i in idx if tuple(ws[i:i + 4]) in have)
             anchored.append(hit >= ANCHOR_SHARE * len(idx))
-    container, weight = _container(blocks, anchored)
+    container, weight = _container(root, blocks, anchored)
     if container is None:
         return lines
     inside = _descendants(container)
@@ -206,9 +206,10 @@ def recover(root, lines: list[str]) -> list[str]:
     return _merge(lines, line_words, out_blocks)
 
 
-def _container(blocks: list[Block], anchored: list[bool]):
+def _container(root, blocks: list[Block], anchored: list[bool]):
+    """(the deepest element holding CONTAINER_SHARE of the anchored words, or None when fewer
+    than 50 words are anchored; anchored words per element id)."""
     weight: dict[int, int] = {}
-    elements: dict[int, object] = {}
     total = 0
     for b, a in zip(blocks, anchored):
         if not a:
@@ -217,20 +218,13 @@ def _container(blocks: list[Block], anchored: list[bool]):
         total += n
         el = b.el
         while el is not None:
-            k = id(el)
-            weight[k] = weight.get(k, 0) + n
-            elements[k] = el
+            weight[id(el)] = weight.get(id(el), 0) + n
             el = el.getparent()
     if total < 50:
         return None, weight
-    top = next((e for k, e in elements.items() if e.getparent() is None), None)
-    el = top
+    el = root
     while True:
-        nxt = None
-        for child in el:
-            if weight.get(id(child), 0) >= CONTAINER_SHARE * total:
-                nxt = child
-                break
+        nxt = next((child for child in el if weight.get(id(child), 0) >= CONTAINER_SHARE * total), None)
         if nxt is None:
             return el, weight
         el = nxt
