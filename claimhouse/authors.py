@@ -40,10 +40,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .textmeta import find_date_match, squash
+from .textmeta import TITLE_SEP, find_date_match, squash
 
 _HAS_WORD = re.compile(r"\w{2,}", re.U)
-_TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|•|·|::|»|«|~|/)\s+|\s*\|\s*")
 _BLOCK_TAGS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre", "section",
     "article", "header", "footer", "table", "tr", "td", "th", "dl", "dt", "dd", "figcaption", "address", "aside",
@@ -778,7 +777,7 @@ def _site_owner(titles: list[str], site_names: list[str], hostname: str | None) 
     """'Colin Watson's blog' in a title part -> 'Colin Watson'; a site named after a person on that
     person's domain ('Polly Barks' on pollybarks.com, 'Owain Brennan' on owain.bearblog.dev)."""
     for t in titles:
-        for part in _TITLE_PARTS.split(t):
+        for part in TITLE_SEP.split(t):
             m = _OWNED_SITE.match(part.strip())
             if m and _AUTHOR_NAME.match(m.group(1)):
                 return m.group(1)
@@ -805,7 +804,7 @@ def _owner_names(tree, titles: list[str]) -> list[str]:
     """Names a personal site gives itself: title parts, og:site_name, the home link, the copyright line."""
     out: list[str] = []
     for t in titles:
-        out += [p.strip() for p in _TITLE_PARTS.split(t)]
+        out += [p.strip() for p in TITLE_SEP.split(t)]
         out += re.findall(r"\(([^()]{3,40})\)\s*$", t)
     out += [" ".join(v.split()) for v in _SITE_NAMES(tree)[:2]]
     for a in _HOME_LINKS(tree)[:6]:

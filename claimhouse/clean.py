@@ -26,7 +26,7 @@ from .authors import _good_author, author_clues, inline_text, pick_author
 from .boilerplate import clean_text_lines, is_chrome, is_link_chrome
 from .maintext import SKIP_TAGS, page_blocks, recover
 from .pagedate import local_date, page_date
-from .textmeta import (detect_language, find_date, outlet_from_name, parse_iso, registered_domain, squash,
+from .textmeta import (TITLE_SEP, detect_language, find_date, outlet_from_name, parse_iso, registered_domain, squash,
                        strip_site_suffix)
 from .types import CleanDocument, Detected, RejectedInput
 
@@ -151,10 +151,10 @@ def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None
             good_h1 = agreed
     if not good_h1 and stripped:
         # a one-word heading that is one part of the meta title ('Coffee' in 'Coffee - University of X')
-        parts = {squash(x) for m in metas for x in _TITLE_PARTS.split(m)}
+        parts = {squash(x) for m in metas for x in TITLE_SEP.split(m)}
         one = [h for h in h1s if len(h.split()) == 1 and _LETTER_WORD.search(h) and squash(h) in parts
                and squash(h) not in site_keys and squash(h) != squash(stripped)]
-        if len(one) == 1 and len(_TITLE_PARTS.split(meta_title)) > 1:
+        if len(one) == 1 and len(TITLE_SEP.split(meta_title)) > 1:
             return one[0]
     if len(good_h1) != 1:
         if stripped:
@@ -180,7 +180,6 @@ def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None
     return h1
 
 
-_TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|•|·|::|»|«|~|/)\s+|\s*\|\s*")
 _YEAR_EXTRA = re.compile(r"(?:(?:in|of|for)\s+)?[(\[]?(?:19|20)\d\d[)\]]?", re.I)
 _JUNK_EXTRA = re.compile(r"(?:\(?[\w.-]+\.[a-z]{2,}\)?\s*\d*|\d+|posted .*|by .*|\w+\s*:)", re.I)
 

@@ -135,7 +135,8 @@ def squash(s: str | None) -> str:
 
 
 # --------------------------------------------------------------------- titles
-_TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|•|·|::|»|«|~|/)\s+|\s*\|\s*")
+# what separates a headline from a site name or section in a page title
+TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|•|·|::|»|«|~|/)\s+|\s*\|\s*")
 
 
 def strip_site_suffix(title: str | None, site_names: list[str | None]) -> str | None:
@@ -151,10 +152,10 @@ def strip_site_suffix(title: str | None, site_names: list[str | None]) -> str | 
     names |= {squash(n.split(".")[0]) for n in site_names if n and "." in n}
     names.discard("")
     for _ in range(3):
-        parts = _TITLE_SEP.split(title)
+        parts = TITLE_SEP.split(title)
         if len(parts) < 2:
             break
-        seps = _TITLE_SEP.findall(title)
+        seps = TITLE_SEP.findall(title)
         changed = False
         # trailing part
         last = parts[-1]
