@@ -250,15 +250,20 @@ def _source_token(v: Token) -> tuple[Token | None, bool]:
                 return None, True
             if subj.lower_ in lx.RELATIVE_PRONOUNS and cur.dep_ == "relcl":
                 return subj, False
-            if subj.lower_ == "it" and any(c.dep_ == "ccomp" for c in cur.children) and cur is v and \
+            if subj.lower_ == "it" and any(c.dep_ == "ccomp" for c in cur.children) and cur == v and \
                     any(c.dep_ == "auxpass" for c in cur.children):
                 return None, True
             return subj, False
         # inherit from the governing verb: "... and added", "..., saying", "...,citing"
-        if cur.dep_ in ("conj", "advcl", "xcomp") and cur.head.pos_ in ("VERB", "AUX") and cur.head is not cur:
+        if cur.dep_ in ("conj", "advcl", "xcomp") and cur.head.pos_ in ("VERB", "AUX") and cur.head != cur:
             if cur.dep_ == "advcl" and any(c.dep_ == "mark" for c in cur.children):
                 return None, False
             cur = cur.head
+            continue
+        # "... responded by saying", "... began by saying": the subject of the verb the preposition hangs on
+        if cur.dep_ == "pcomp" and cur.tag_ == "VBG" and cur.head.dep_ == "prep" and \
+                cur.head.head.pos_ in ("VERB", "AUX") and cur.head.lower_ in ("by", "after", "before", "in", "while"):
+            cur = cur.head.head
             continue
         if cur.dep_ == "acl" and cur.head.pos_ in ("NOUN", "PROPN"):
             return cur.head, False
@@ -287,7 +292,7 @@ def _clause_content(v: Token) -> list[tuple[int, int]] | None:
         return [_subtree_range(c)]
     # parenthetical cue: "..., X said." / "..., X said, ..." / "As X notes, ..."
     head = v.head
-    if v.dep_ in ("parataxis", "ccomp", "advcl") and head is not v:
+    if v.dep_ in ("parataxis", "ccomp", "advcl") and head != v:
         marks = [c for c in v.children if c.dep_ == "mark"]
         if v.dep_ == "advcl":
             if not any(c.lower_ == "as" for c in marks):
@@ -339,6 +344,10 @@ def _naming_content(v: Token) -> tuple[list[tuple[int, int]], int] | None:
     return None
 
 
+# verbs whose direct object is the person spoken to ('..., she told reporters.')
+ADDRESSEE_VERBS = frozenset("tell inform assure remind warn ask advise brief".split())
+
+
 def _trailing_cue_content(v: Token, src: Token | None) -> list[tuple[int, int]] | None:
     """'<content>, X said.' / '<content>, said X.': the cue and speaker close the sentence."""
     if src is None:
@@ -353,13 +362,14 @@ def _trailing_cue_content(v: Token, src: Token | None) -> list[tuple[int, int]] 
     for t in doc[v.i + 1:sent.end]:
         if sl <= t.i < sh or t.is_punct or t.is_space:
             continue
-        if t.head is v and t.dep_ in ("npadvmod", "advmod", "prep", "dative", "dobj") or \
+        if t.head == v and (t.dep_ in ("npadvmod", "advmod", "prep", "dative") or
+                            (t.dep_ == "dobj" and (t.pos_ == "PRON" or v.lemma_.lower() in ADDRESSEE_VERBS))) or \
                 (t.head.i > v.i and t.dep_ not in ("ccomp", "conj", "advcl", "relcl")):
             continue
         return None
     # before the speaker: the tokens between the comma and the speaker must be the cue's own
     for t in doc[lo:min(sl, v.i)]:
-        if not (t.head is v or sl <= t.i < sh):
+        if not (t.head == v or sl <= t.i < sh):
             return None
     return [(sent.start, lo - 1)]
 
@@ -538,7 +548,7 @@ def _resolve_source(ctx: _Ctx, src: Token, lo: int, hi: int, pos: int) -> tuple[
     """(canonical, kind, role) of the source whose head is ``src`` and span is [lo, hi)."""
     doc = ctx.doc
     low = src.lower_
-    if low in lx.RELATIVE_PRONOUNS and src.head.dep_ == "relcl" and src.head.head is not src.head:
+    if low in lx.RELATIVE_PRONOUNS and src.head.dep_ == "relcl" and src.head.head != src.head:
         ante = src.head.head  # "Evans, who said ..." -> Evans
         a_lo, a_hi = _source_range(ante, src.head)
         if a_hi > a_lo and ante.lower_ not in lx.RELATIVE_PRONOUNS:
@@ -741,7 +751,7 @@ def _find_candidates(ctx: _Ctx) -> list[_Cand]:
                 continue
             src_lo, src_hi = _trim(doc, *_subtree_range(pobj))
             hole = (t.i - 1, max(t.right_edge.i + 1, src_hi))
-            anchor = doc[t.i - 1] if doc[t.i - 1].head is not t else t
+            anchor = doc[t.i - 1] if doc[t.i - 1].head != t else t
             out.append(_rest_of_clause(ctx, anchor, hole, t.i - 1, t.i + 1, "as per", pobj, (src_lo, src_hi)))
             continue
         # ---- "As The Telegraph notes, ..." with the verb tagged as a noun
@@ -751,6 +761,11 @@ def _find_candidates(ctx: _Ctx) -> list[_Cand]:
                 out.append(c)
                 used_cue_tokens.add(t.i)
             continue
+        if t.pos_ == "NOUN" and t.lemma_.lower() in lx.CUE_NOUNS:
+            c = _noun_candidate(ctx, t)
+            if c is not None:
+                out.append(c)
+            continue
         if t.pos_ not in ("VERB",) or not t.tag_.startswith("VB"):
             continue
         lemma = t.lemma_.lower()
@@ -758,6 +773,10 @@ def _find_candidates(ctx: _Ctx) -> list[_Cand]:
                            any(g.dep_ == "pobj" and g.lemma_.lower() == "statement" for g in c.children)
                            for c in t.children)
         if lemma not in lx.CUE_VERBS and not in_statement and not _that_clause_verb(t):
+            if lemma in lx.STANCE_VERBS:
+                c = _stance_candidate(ctx, t, lemma)
+                if c is not None:
+                    out.append(c)
             continue
         if lemma == "learn" and not any(c.dep_ == "aux" and c.lemma_ == "have" for c in t.children):
             continue
@@ -825,6 +844,71 @@ def _paragraph_candidates(ctx: _Ctx) -> list[_Cand]:
     return out
 
 
+_AGENT_ENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+
+
+def _agentive(src: Token) -> bool:
+    low = src.lower_
+    return (src.ent_type_ in _AGENT_ENTS or low in lx.PERSON_PRONOUNS or low in ("they", "who")
+            or src.lemma_.lower() in lx.UNNAMED_HEADS or (src.pos_ == "PROPN"))
+
+
+def _stance_candidate(ctx: _Ctx, v: Token, lemma: str) -> _Cand | None:
+    """A predicate of an agent (person, organisation, group) with a complement: what the agent wants,
+    plans, supports, attacks ... (PolNeAR's broad sense of attribution)."""
+    src = next((c for c in v.children if c.dep_ == "nsubj"), None)  # its own subject: not "met to discuss"
+    if src is None or not _agentive(src) or ctx.quote_at(src.idx) is not None:
+        return None
+    doc = ctx.doc
+    content = None
+    cue_hi = v.i + 1
+    for dep in ("ccomp", "xcomp", "dobj"):
+        comp = next((c for c in v.children if c.dep_ == dep and c.i > v.i), None)
+        if comp is not None and not (dep == "dobj" and comp.pos_ == "PRON"):
+            lo, hi = _subtree_range(comp)
+            content = [(lo, hi)]
+            break
+    if content is None:
+        prep = next((c for c in v.children if c.dep_ == "prep" and c.i > v.i and
+                     c.lower_ in ("about", "of", "on", "for", "against", "with", "to")), None)
+        pobj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
+        if pobj is None:
+            return None
+        content = [_subtree_range(pobj)]
+        cue_hi = prep.i + 1
+    if src.i >= content[0][0] and src.i < content[0][1]:
+        return None
+    frags = _char_frags(doc, content)
+    if not frags:
+        return None
+    return _Cand(v.i, cue_hi, lemma, src, _source_range(src, v), frags, None, v)
+
+
+def _noun_candidate(ctx: _Ctx, n: Token) -> _Cand | None:
+    """A reporting noun with its 'that' clause: "his claim that the vote was rigged", "warnings from
+    officials that the dam could burst". The source is the possessor, or the 'from' / 'by' object."""
+    clause = next((c for c in n.children if c.dep_ in ("acl", "ccomp") and c.i > n.i and
+                   any(m.dep_ == "mark" and m.lower_ in ("that", "whether") for m in c.children)), None)
+    if clause is None:
+        return None
+    src = next((c for c in n.children if c.dep_ == "poss"), None)
+    if src is None:
+        prep = next((c for c in n.children if c.dep_ == "prep" and c.lower_ in ("from", "by", "of") and c.i < clause.i), None)
+        src = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+    if src is not None and (src.lower_ in ("i", "my", "we", "our", "you", "your") or ctx.quote_at(src.idx) is not None):
+        return None
+    frags = _char_frags(ctx.doc, [_subtree_range(clause)])
+    if not frags:
+        return None
+    if src is None:
+        return _Cand(n.i, n.i + 1, n.lemma_.lower(), None, None, frags, None, None)
+    lo, hi = _subtree_range(src)
+    if src.dep_ == "poss":
+        hi = max(lo, min(hi, n.i))
+        lo, hi = _trim(ctx.doc, lo, hi)
+    return _Cand(n.i, n.i + 1, n.lemma_.lower(), src, (lo, hi), frags, None, None)
+
+
 def _that_clause_verb(t: Token) -> bool:
     """Any verb with a subject and a 'that' complement clause ("Republicans fear that ...")."""
     if t.lemma_.lower() in lx.NON_CUE_THAT_VERBS:
@@ -837,9 +921,9 @@ def _that_clause_verb(t: Token) -> bool:
 def _rest_of_clause(ctx: _Ctx, anchor: Token, hole: tuple[int, int], cue_lo: int, cue_hi: int, lemma: str,
                     src: Token | None, src_range: tuple[int, int] | None) -> _Cand | None:
     doc = ctx.doc
-    head = anchor.head if anchor.head is not anchor else anchor
+    head = anchor.head if anchor.head != anchor else anchor
     # climb to the clause: for "according to" attached to a noun, use the sentence
-    while head.dep_ not in ("ROOT", "ccomp", "conj", "parataxis", "advcl") and head.head is not head:
+    while head.dep_ not in ("ROOT", "ccomp", "conj", "parataxis", "advcl") and head.head != head:
         head = head.head
     lo, hi = _subtree_range(head)
     sent = doc[anchor.i].sent
@@ -881,7 +965,7 @@ def _quote_before_cue(ctx: _Ctx, v: Token, src: Token | None) -> list[int] | Non
         return None
     doc = v.doc
     nxt = v.i + 1
-    while nxt < len(doc) and doc[nxt].head is v and doc[nxt].dep_ in ("npadvmod", "advmod") and nxt < v.i + 3:
+    while nxt < len(doc) and doc[nxt].head == v and doc[nxt].dep_ in ("npadvmod", "advmod") and nxt < v.i + 3:
         nxt += 1
     if nxt < len(doc) and doc[nxt].text == ":":
         k = bisect.bisect_left(ctx.quote_starts, doc[nxt].idx + 1)
@@ -905,6 +989,22 @@ def _quote_before_cue(ctx: _Ctx, v: Token, src: Token | None) -> list[int] | Non
     if ctx.text[qb - 1:qb] not in (",", "?", "!", "—", "–", "-", ".", "…") and not gap.startswith((",", "?", "!")):
         return None
     return [k]
+
+
+CUE_LEFT_DEPS = frozenset({"aux", "auxpass", "neg", "advmod"})
+
+
+def _cue_left_edge(v: Token, lo: int, src: Token | None) -> int:
+    """The cue starts at the auxiliaries, negation and adverbs right before the verb:
+    'has said', 'did not say', 'also noted', 'repeatedly accused'."""
+    doc = v.doc
+    sl, sh = _subtree_range(src) if src is not None else (-1, -1)
+    j = lo - 1
+    while j >= 0 and doc[j].head == v and doc[j].dep_ in CUE_LEFT_DEPS and not (sl <= j < sh) \
+            and not doc[j].is_punct and doc[j].right_edge.i == j:
+        lo = j
+        j -= 1
+    return lo
 
 
 def _verb_candidate(ctx: _Ctx, v: Token, lemma: str, in_statement: bool) -> _Cand | None:
@@ -973,6 +1073,7 @@ def _verb_candidate(ctx: _Ctx, v: Token, lemma: str, in_statement: bool) -> _Can
         cue_hi = max(cue_hi, prt[0].i + 1)
     if cue_hi_override is not None:
         cue_hi = cue_hi_override
+    cue_lo = _cue_left_edge(v, cue_lo, src)
     if in_statement and lemma not in lx.CUE_VERBS:
         prep = next(c for c in v.children if c.dep_ == "prep" and c.lower_ == "in")
         cue_lo, cue_hi = prep.i, prep.right_edge.i + 1
@@ -1075,6 +1176,7 @@ def extract_claims(doc: Doc, sentences: list[Sentence]) -> list[Claim]:
     ctx = _build_ctx(doc, sentences)
     cands = _find_candidates(ctx) + _paragraph_candidates(ctx)
     attributions: list[Claim] = []
+    lemmas: list[str] = []
     seen: set[tuple[int, int]] = set()
     for c in sorted((c for c in cands if c is not None), key=lambda c: c.cue_lo):
         claim = _make_claim(ctx, c)
@@ -1082,6 +1184,7 @@ def extract_claims(doc: Doc, sentences: list[Sentence]) -> list[Claim]:
             continue
         seen.add((claim.cue_start, claim.cue_end))
         attributions.append(claim)
+        lemmas.append(c.cue_lemma)
         pos = doc[c.src_range[0]].idx if c.src_range else claim.cue_start
         kind = claim.source_kind
         if kind == "pronoun" and claim.source_canonical:
@@ -1090,6 +1193,12 @@ def extract_claims(doc: Doc, sentences: list[Sentence]) -> list[Claim]:
         if kind == "person" and claim.source_canonical and len(claim.source_canonical.split()) >= 2:
             ctx.persons.append((pos, claim.source_canonical))
             ctx.persons.sort()
+    # an attribution inside the content of another is part of what the outer source reports
+    # ("Police say he refused to drop the gun": no claim by "he"); a reported speech act stays
+    # ("Trump said Clinton told donors that ...")
+    contents = [(cl.content_start, cl.content_end, i) for i, cl in enumerate(attributions)]
+    attributions = [cl for i, (cl, lem) in enumerate(zip(attributions, lemmas))
+                    if lem in lx.NESTED_CUES or not any(a <= cl.cue_start < b and j != i for a, b, j in contents)]
     covered: set[int] = set()
     for cl in attributions:
         for a, b in ((cl.content_start, cl.content_end), (cl.cue_start, cl.cue_end)):

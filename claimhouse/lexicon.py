@@ -21,6 +21,21 @@ reference liken compare mock tout hail welcome applaud
 recount detail
 """.split())
 
+# What an agent wants, plans or takes a stand on ("Clinton wants to sign up 5 million people",
+# "the campaign attacked his record"): an attribution when the subject is a person, group or
+# organisation and the verb has a complement.
+STANCE_VERBS: frozenset[str] = frozenset("want plan intend refuse offer encourage attack discuss".split())
+
+# Nouns that report what someone says or thinks when a 'that' clause follows ("his claim that ...").
+CUE_NOUNS: frozenset[str] = frozenset("""
+claim assertion allegation accusation statement comment remark argument warning promise pledge
+belief view suggestion insistence admission denial charge contention prediction estimate assurance
+concern fear hope worry complaint criticism message announcement report testimony speculation
+""".split())
+
+# Cues that stay an attribution of their own inside another attribution's content.
+NESTED_CUES: frozenset[str] = frozenset("say tell".split())
+
 # Lemmas whose direct object can be the content ("confirmed the invasion", "cited the losses").
 DOBJ_CONTENT_VERBS: frozenset[str] = frozenset("""
 confirm deny cite describe announce report acknowledge admit predict estimate claim allege
