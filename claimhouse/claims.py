@@ -287,6 +287,12 @@ def _clause_content(v: Token) -> list[tuple[int, int]] | None:
     """Token ranges of the content of cue verb ``v`` found in the parse, or None."""
     doc = v.doc
     comps = [c for c in v.children if c.dep_ in CONTENT_DEPS]
+    if not comps:
+        # the parser's reading of "said after the talks (that) he would ...": an unmarked adverbial
+        # clause with its own subject after the verb is the reported clause
+        comps = [c for c in v.children if c.dep_ == "advcl" and c.i > v.i and c.pos_ in ("VERB", "AUX")
+                 and not any(m.dep_ == "mark" for m in c.children)
+                 and any(m.dep_ in ("nsubj", "nsubjpass") for m in c.children)]
     if comps:
         c = max(comps, key=lambda c: c.right_edge.i - c.left_edge.i)
         return [_subtree_range(c)]
@@ -869,11 +875,10 @@ def _stance_candidate(ctx: _Ctx, v: Token, lemma: str) -> _Cand | None:
             content = [(lo, hi)]
             break
     if content is None:
-        prep = next((c for c in v.children if c.dep_ == "prep" and c.i > v.i and
-                     c.lower_ in ("about", "of", "on", "for", "against", "with", "to")), None)
-        pobj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
-        if pobj is None:
+        prep = _content_prep(v)
+        if prep is None:
             return None
+        pobj = next(c for c in prep.children if c.dep_ in ("pobj", "pcomp"))
         content = [_subtree_range(pobj)]
         cue_hi = prep.i + 1
     if src.i >= content[0][0] and src.i < content[0][1]:
@@ -905,6 +910,8 @@ def _noun_candidate(ctx: _Ctx, n: Token) -> _Cand | None:
     lo, hi = _subtree_range(src)
     if src.dep_ == "poss":
         hi = max(lo, min(hi, n.i))
+        while hi > lo + 1 and ctx.doc[hi - 1].dep_ == "case":  # "Trump's claim": the source is "Trump"
+            hi -= 1
         lo, hi = _trim(ctx.doc, lo, hi)
     return _Cand(n.i, n.i + 1, n.lemma_.lower(), src, (lo, hi), frags, None, None)
 
@@ -1007,6 +1014,24 @@ def _cue_left_edge(v: Token, lo: int, src: Token | None) -> int:
     return lo
 
 
+CONTENT_PREPS = frozenset("about against of on for over".split())
+
+
+def _content_prep(v: Token) -> Token | None:
+    """The preposition right after the verb (or its particle) that introduces what was said."""
+    nxt = v.i + 1
+    doc = v.doc
+    if nxt < len(doc) and doc[nxt].dep_ == "prt" and doc[nxt].head == v:
+        nxt += 1
+    if nxt >= len(doc):
+        return None
+    p = doc[nxt]
+    if p.head == v and p.dep_ == "prep" and p.lower_ in CONTENT_PREPS and \
+            any(c.dep_ in ("pobj", "pcomp") for c in p.children):
+        return p
+    return None
+
+
 def _verb_candidate(ctx: _Ctx, v: Token, lemma: str, in_statement: bool) -> _Cand | None:
     doc = ctx.doc
     src, passive = _source_token(v)
@@ -1025,6 +1050,12 @@ def _verb_candidate(ctx: _Ctx, v: Token, lemma: str, in_statement: bool) -> _Can
             return None
     if content is None and quote_ks is None and lemma not in lx.CLAUSE_ONLY_VERBS:
         content = _dobj_content(v)
+    if content is None and quote_ks is None and cue_hi_override is None:
+        # "warned against hackers", "spoke about the deaths": the preposition belongs to the cue
+        prep = _content_prep(v)
+        if prep is not None:
+            content = [_subtree_range(next(c for c in prep.children if c.dep_ in ("pobj", "pcomp")))]
+            cue_hi_override = prep.i + 1
     if content is not None:
         # the content must not swallow the source
         if src is not None:

@@ -24,7 +24,7 @@ recount detail
 # What an agent wants, plans or takes a stand on ("Clinton wants to sign up 5 million people",
 # "the campaign attacked his record"): an attribution when the subject is a person, group or
 # organisation and the verb has a complement.
-STANCE_VERBS: frozenset[str] = frozenset("want plan intend refuse offer encourage attack discuss".split())
+STANCE_VERBS: frozenset[str] = frozenset("want plan intend refuse offer encourage attack discuss speak talk".split())
 
 # Nouns that report what someone says or thinks when a 'that' clause follows ("his claim that ...").
 CUE_NOUNS: frozenset[str] = frozenset("""

@@ -433,3 +433,43 @@ def test_quote_ending_previous_sentence_is_not_taken(nlp):
     c = one(claims, cue="said")
     assert c.content_text == "that his administration was in direct contact with both sides"
     assert c.source_canonical == "Trump" or c.source_canonical is None or "Trump" in c.source_canonical
+
+
+def test_cue_takes_auxiliaries_and_adverbs(nlp):
+    c = one(run(nlp, "Trump has repeatedly said that the election is rigged."), source="Trump")
+    assert c.cue_text == "has repeatedly said"
+    assert c.content_text == "that the election is rigged"
+
+
+def test_attribution_inside_content_belongs_to_outer_source(nlp):
+    claims = run(nlp, "Police say he refused to drop the gun and walked toward the officers.")
+    assert [c.source_text for c in attributions(claims)] == ["Police"]
+    assert "refused to drop the gun" in one(claims, cue="say").content_text
+    # a reported speech act inside the content stays an attribution of its own
+    claims = run(nlp, "Aides said Clinton told donors that the race was close.")
+    assert {c.source_text for c in attributions(claims)} == {"Aides", "Clinton"}
+
+
+def test_reporting_noun_with_that_clause(nlp):
+    claims = run(nlp, "Despite Trump's claim that the election was rigged, the results stood.")
+    c = one(claims, cue="claim")
+    assert c.source_text == "Trump" and c.content_text == "that the election was rigged"
+    w = one(run(nlp, "There were warnings from officials that the dam could burst."), cue="warnings")
+    assert w.source_text == "officials" and w.content_text == "that the dam could burst"
+
+
+def test_preposition_belongs_to_the_cue(nlp):
+    c = one(run(nlp, "Trump warned against hackers from China and Russia."), source="Trump")
+    assert c.cue_text == "warned against"
+    assert c.content_text == "hackers from China and Russia"
+
+
+def test_stance_verbs_need_their_own_subject(nlp):
+    c = one(run(nlp, "Clinton wants to sign up 5 million people for the program."), cue="wants")
+    assert c.source_text == "Clinton" and c.content_text == "to sign up 5 million people for the program"
+    assert not attributions(run(nlp, "Officials met on Monday to discuss the border."))
+
+
+def test_unmarked_clause_after_time_phrase(nlp):
+    c = one(run(nlp, "Trump said after the convention he would not accept Cruz's endorsement."), cue="said")
+    assert c.content_text.endswith("he would not accept Cruz's endorsement")
