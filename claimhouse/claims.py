@@ -17,6 +17,16 @@ Attributions
     next sentence(s) or paragraph(s) is joined to it. Cues inside quotation marks are not
     used (a quotation's own "he said" belongs to the quoted speaker).
 
+    The cue takes the auxiliaries, negation and adverbs right before the verb ("has repeatedly
+    said", "did not say") and a preposition that introduces the content ("warned against X",
+    "spoke about X"). Reporting nouns with a 'that' clause are cues too ("Trump's claim that
+    ...", "warnings from officials that ..."; ``lexicon.CUE_NOUNS``), and so are stance verbs
+    ("Clinton wants to ...", ``lexicon.STANCE_VERBS``) when the verb has its own person,
+    group or organisation subject. An attribution whose cue lies inside another attribution's
+    content is part of what the outer source reports and is dropped ("Police say he refused to
+    drop the gun": no claim by "he"), unless its cue is a speech verb (``lexicon.NESTED_CUES``:
+    "Aides said Clinton told donors that ...").
+
     Paragraph-level formats are recognised as well: transcript lines ("PENCE: ..."),
     headline attributions ("Rush Limbaugh: ..." when the name is a PERSON/ORG) and signed
     quotations ("“...”― Carla Sanchez"); their cue_text is the punctuation mark.
