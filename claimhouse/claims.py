@@ -866,7 +866,7 @@ _AGENT_ENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 def _agentive(src: Token) -> bool:
     low = src.lower_
     return (src.ent_type_ in _AGENT_ENTS or low in lx.PERSON_PRONOUNS or low in ("they", "who")
-            or src.lemma_.lower() in lx.UNNAMED_HEADS or (src.pos_ == "PROPN"))
+            or src.lemma_.lower() in lx.UNNAMED_HEADS or src.pos_ == "PROPN")
 
 
 def _stance_candidate(ctx: _Ctx, v: Token, lemma: str) -> _Cand | None:
@@ -891,7 +891,7 @@ def _stance_candidate(ctx: _Ctx, v: Token, lemma: str) -> _Cand | None:
         pobj = next(c for c in prep.children if c.dep_ in ("pobj", "pcomp"))
         content = [_subtree_range(pobj)]
         cue_hi = prep.i + 1
-    if src.i >= content[0][0] and src.i < content[0][1]:
+    if content[0][0] <= src.i < content[0][1]:
         return None
     frags = _char_frags(doc, content)
     if not frags:
@@ -1105,10 +1105,6 @@ def _verb_candidate(ctx: _Ctx, v: Token, lemma: str, in_statement: bool) -> _Can
     if src is not None and src.lower_ in ("i", "we", "you"):
         return None
     cue_lo, cue_hi = v.i, v.i + 1
-    if lemma == "learn":
-        aux = [c for c in v.children if c.dep_ == "aux" and c.lemma_ == "have"]
-        if aux:
-            cue_lo = min(cue_lo, aux[0].i)
     if lemma == "point":
         prt = [c for c in v.children if c.dep_ == "prt"]
         cue_hi = max(cue_hi, prt[0].i + 1)
