@@ -885,12 +885,10 @@ def _stance_candidate(ctx: _Ctx, v: Token, lemma: str) -> _Cand | None:
             content = [(lo, hi)]
             break
     if content is None:
-        prep = _content_prep(v)
-        if prep is None:
+        found = _prep_content(v)
+        if found is None:
             return None
-        pobj = next(c for c in prep.children if c.dep_ in ("pobj", "pcomp"))
-        content = [_subtree_range(pobj)]
-        cue_hi = prep.i + 1
+        content, cue_hi = found
     if content[0][0] <= src.i < content[0][1]:
         return None
     frags = _char_frags(doc, content)
@@ -915,15 +913,16 @@ def _noun_candidate(ctx: _Ctx, n: Token) -> _Cand | None:
     frags = _char_frags(ctx.doc, [_subtree_range(clause)])
     if not frags:
         return None
-    if src is None:
-        return _Cand(n.i, n.i + 1, n.lemma_.lower(), None, None, frags, None, None)
-    lo, hi = _subtree_range(src)
-    if src.dep_ == "poss":
-        hi = max(lo, min(hi, n.i))
-        while hi > lo + 1 and ctx.doc[hi - 1].dep_ == "case":  # "Trump's claim": the source is "Trump"
-            hi -= 1
-        lo, hi = _trim(ctx.doc, lo, hi)
-    return _Cand(n.i, n.i + 1, n.lemma_.lower(), src, (lo, hi), frags, None, None)
+    src_range = None
+    if src is not None:
+        lo, hi = _subtree_range(src)
+        if src.dep_ == "poss":
+            hi = max(lo, min(hi, n.i))
+            while hi > lo + 1 and ctx.doc[hi - 1].dep_ == "case":  # "Trump's claim": the source is "Trump"
+                hi -= 1
+            lo, hi = _trim(ctx.doc, lo, hi)
+        src_range = (lo, hi)
+    return _Cand(n.i, n.i + 1, n.lemma_.lower(), src, src_range, frags, None, None)
 
 
 def _that_clause_verb(t: Token) -> bool:
@@ -1027,8 +1026,9 @@ def _cue_left_edge(v: Token, lo: int, src: Token | None) -> int:
 CONTENT_PREPS = frozenset("about against of on for over".split())
 
 
-def _content_prep(v: Token) -> Token | None:
-    """The preposition right after the verb (or its particle) that introduces what was said."""
+def _prep_content(v: Token) -> tuple[list[tuple[int, int]], int] | None:
+    """'warned against X', 'spoke out about X': the object of the preposition right after the verb
+    (or its particle) as content, and the cue's end token (the preposition belongs to the cue)."""
     nxt = v.i + 1
     doc = v.doc
     if nxt < len(doc) and doc[nxt].dep_ == "prt" and doc[nxt].head == v:
@@ -1036,10 +1036,10 @@ def _content_prep(v: Token) -> Token | None:
     if nxt >= len(doc):
         return None
     p = doc[nxt]
-    if p.head == v and p.dep_ == "prep" and p.lower_ in CONTENT_PREPS and \
-            any(c.dep_ in ("pobj", "pcomp") for c in p.children):
-        return p
-    return None
+    if p.head != v or p.dep_ != "prep" or p.lower_ not in CONTENT_PREPS:
+        return None
+    obj = next((c for c in p.children if c.dep_ in ("pobj", "pcomp")), None)
+    return ([_subtree_range(obj)], p.i + 1) if obj is not None else None
 
 
 def _verb_candidate(ctx: _Ctx, v: Token, lemma: str, in_statement: bool) -> _Cand | None:
@@ -1061,11 +1061,9 @@ def _verb_candidate(ctx: _Ctx, v: Token, lemma: str, in_statement: bool) -> _Can
     if content is None and quote_ks is None and lemma not in lx.CLAUSE_ONLY_VERBS:
         content = _dobj_content(v)
     if content is None and quote_ks is None and cue_hi_override is None:
-        # "warned against hackers", "spoke about the deaths": the preposition belongs to the cue
-        prep = _content_prep(v)
-        if prep is not None:
-            content = [_subtree_range(next(c for c in prep.children if c.dep_ in ("pobj", "pcomp")))]
-            cue_hi_override = prep.i + 1
+        found = _prep_content(v)
+        if found is not None:
+            content, cue_hi_override = found
     if content is not None:
         # the content must not swallow the source
         if src is not None:
