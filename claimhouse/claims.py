@@ -1042,9 +1042,22 @@ def _prep_content(v: Token) -> tuple[list[tuple[int, int]], int] | None:
     return ([_subtree_range(obj)], p.i + 1) if obj is not None else None
 
 
+def _misparsed_speaker(v: Token) -> Token | None:
+    """A name right before a finite cue verb that the parser hung elsewhere ('... of the Post Trump said that')."""
+    if v.i == 0 or v.tag_ not in ("VBD", "VBZ", "VBP") or v.dep_ not in ("ROOT", "ccomp", "conj"):
+        return None
+    prev = v.doc[v.i - 1]
+    if prev.pos_ in ("PROPN", "PRON") and prev.dep_ in ("pobj", "compound", "npadvmod", "dobj", "appos") and \
+            prev.sent == v.sent and (prev.pos_ != "PRON" or prev.lower_ in lx.PERSON_PRONOUNS | lx.GROUP_PRONOUNS):
+        return prev
+    return None
+
+
 def _verb_candidate(ctx: _Ctx, v: Token, lemma: str, in_statement: bool) -> _Cand | None:
     doc = ctx.doc
     src, passive = _source_token(v)
+    if src is None and not passive:
+        src = _misparsed_speaker(v)
     quote_ks = _quote_before_cue(ctx, v, src)
     content = None
     if quote_ks is None:

@@ -54,7 +54,7 @@ point ask question wonder guess reckon answer charge project signal counter
 
 # Verbs that need a clausal complement (not a direct object) to count as a cue.
 CLAUSE_ONLY_VERBS: frozenset[str] = WEAK_CUE_VERBS | frozenset(
-    "say tell add write note explain lament muse joke quip boast brag complain speculate reply respond".split())
+    "add write explain lament muse joke quip boast brag complain speculate reply respond".split())
 
 # Verbs naming something: content is the object and its predicate ("called the incursion 'a very
 # important operation'", "labeled such ideas as 'even worse'").

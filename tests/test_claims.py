@@ -473,3 +473,19 @@ def test_stance_verbs_need_their_own_subject(nlp):
 def test_unmarked_clause_after_time_phrase(nlp):
     c = one(run(nlp, "Trump said after the convention he would not accept Cruz's endorsement."), cue="said")
     assert c.content_text.endswith("he would not accept Cruz's endorsement")
+
+
+def test_say_with_a_noun_phrase_object(nlp):
+    c = one(run(nlp, "A chorus of prominent Republicans has said the same thing."), source="Republicans")
+    assert c.cue_text == "has said" and c.content_text == "the same thing"
+    # the parser takes a bare clause for an object: still the content
+    c = one(run(nlp, "Angelique Brunner, a developer, said many of the examples that critics point to failed."),
+            cue="said")
+    assert c.content_text == "many of the examples that critics point to failed"
+    assert not attributions(run(nlp, "She said it."))
+
+
+def test_speaker_the_parser_hung_on_a_preposition(nlp):
+    c = one(run(nlp, "In a March 2016 meeting with the editorial board Trump said that NATO may need to shrink."),
+            cue="said")
+    assert c.source_text.endswith("Trump") and c.content_text == "that NATO may need to shrink"
