@@ -35,6 +35,10 @@ maps to its expansion when the document defines it ("the Institute for the Study
 War (ISW)") or uses a long name whose capital initials spell it; other mentions keep
 their trimmed text.
 
+Across the corpus, ``resolve_names`` maps these in-document names (and the speakers of
+claims) to one canonical name per entity; the pipeline stores the result in
+``core.entity_names`` and rewrites ``canonical`` with it.
+
 ``canonical_key(name)`` normalises spellings for cross-document merging: lower case,
 no diacritics or punctuation, no leading "the", no titles, doubled final letters
 collapsed ("Zelenskyy" ~ "Zelensky").
@@ -99,10 +103,11 @@ def _strip_accents(s: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def canonical_key(name: str) -> str:
+def canonical_key(name: str, titles: bool = True) -> str:
     """A key that is equal for spelling variants of one name across documents:
-    lower case, no diacritics, no punctuation, no leading "the", no titles, doubled final
-    letters collapsed ("Zelenskyy" ~ "Zelensky" -> "volodymyr zelensky")."""
+    lower case, no diacritics, no punctuation, no leading "the", no titles (unless
+    ``titles`` is false: "Ukrainian Armed Forces" is not "Russian Armed Forces"), doubled
+    final letters collapsed ("Zelenskyy" ~ "Zelensky" -> "volodymyr zelensky")."""
     s = _strip_accents(name or "").casefold()
     s = s.replace("’", "'")
     s = re.sub(r"'s\b", "", s)
@@ -110,7 +115,7 @@ def canonical_key(name: str) -> str:
     words = s.split()
     while words and words[0] == "the":
         words = words[1:]
-    while len(words) > 1 and words[0].rstrip(".") in TITLES | {t.rstrip(".") for t in TITLES}:
+    while titles and len(words) > 1 and words[0].rstrip(".") in TITLES | {t.rstrip(".") for t in TITLES}:
         words = words[1:]
     out = []
     for w in words:
@@ -302,3 +307,69 @@ def _contains(longer: list[str], shorter: list[str]) -> bool:
     sk = [canonical_key(w) for w in shorter]
     n = len(sk)
     return any(lk[i:i + n] == sk for i in range(len(lk) - n + 1))
+
+
+# ---------------------------------------------------------------- across the corpus
+PERSONISH = {"PERSON", "ORG"}  # labels under which the small model files people's surnames
+
+
+def resolve_names(names: list[tuple[str, str, int]]) -> dict[str, tuple[str, str]]:
+    """One canonical name per entity across the corpus.
+
+    ``names`` holds (name, label, mentions) for every in-document canonical name (and
+    every speaker name). Returns name -> (corpus canonical, label) for every name given:
+
+    1. spellings with the same ``canonical_key`` are one entity ("Volodymyr Zelenskyy",
+       "President Volodymyr Zelensky", "The Telegraph" / "Telegraph"); its name is the
+       most mentioned spelling (ties: the longer, then the first in order), its label
+       the most mentioned label;
+    2. a person's name that is a contiguous part of longer person names ("Zelensky",
+       "Trump" tagged ORG) joins the most mentioned of them whose last word matches its
+       last word, when that one has at least twice the mentions of the next candidate
+       (so a lone "Clinton" between Hillary and Bill Clinton stays apart) and, for a
+       one-word ORG, at least as many mentions as the ORG reading;
+    3. an upper-case ORG acronym ("ISW") joins the most mentioned multi-word ORG name
+       whose capital initials spell it ("Institute for the Study of War").
+    """
+    groups: dict[str, dict] = {}
+    for name, label, n in names:
+        if not name:
+            continue
+        key = canonical_key(name, titles=label == "PERSON")
+        if not key:
+            continue
+        g = groups.setdefault(key, {"spell": {}, "label": {}, "n": 0})
+        g["spell"][name] = g["spell"].get(name, 0) + n
+        g["label"][label] = g["label"].get(label, 0) + n
+        g["n"] += n
+    for g in groups.values():
+        g["name"] = max(g["spell"].items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+        g["lab"] = max(g["label"].items(), key=lambda kv: (kv[1], kv[0] == "PERSON"))[0]
+    target: dict[str, str] = {k: k for k in groups}
+    persons = {k: g for k, g in groups.items() if g["lab"] == "PERSON" and len(k.split()) > 1}
+    by_last: dict[str, list[str]] = {}
+    for k in persons:
+        by_last.setdefault(k.split()[-1], []).append(k)
+    orgs_long = [k for k, g in groups.items() if g["lab"] == "ORG" and len(g["name"].split()) > 1]
+    for k, g in groups.items():
+        words = k.split()
+        if g["lab"] in PERSONISH and k not in persons:
+            cands = [c for c in by_last.get(words[-1], []) if c != k and _contains(c.split(), words)]
+            cands.sort(key=lambda c: -groups[c]["n"])
+            if cands and (len(cands) == 1 or groups[cands[0]]["n"] >= 2 * groups[cands[1]]["n"]):
+                best = cands[0]
+                if g["lab"] == "PERSON" or (len(words) == 1 and g["label"].get("PERSON", 0) + groups[best]["n"]
+                                            >= g["label"].get("ORG", 0)):
+                    target[k] = best
+                    continue
+        if g["lab"] == "ORG" and len(words) == 1 and g["name"].isupper() and 2 <= len(g["name"]) <= 8:
+            longs = [c for c in orgs_long if _acronym_of(LEADING_THE.sub("", groups[c]["name"])).upper() == g["name"]]
+            if longs:
+                target[k] = max(longs, key=lambda c: groups[c]["n"])
+    out: dict[str, tuple[str, str]] = {}
+    for k, g in groups.items():
+        t = groups[target[k]]
+        label = "PERSON" if t["lab"] == "PERSON" else g["lab"] if target[k] == k else t["lab"]
+        for spelling in g["spell"]:
+            out[spelling] = (t["name"], label)
+    return out

@@ -40,8 +40,8 @@ measure is kept ("a 6.1-inch display", "2,000-kilometre border"). Durations are 
 "one drone operator" IS a quantity (value 1, unit "drone operator"): a number word that
 modifies a noun counts that noun.
 
-A range keeps its lower bound as ``value`` (``Quantity`` has no upper-bound field) and
-its whole text as ``surface``; "from 240 to 273" after a change verb gives two
+A range keeps its lower bound as ``value``, its upper bound as ``value_max`` and its
+whole text as ``surface`` ("hundreds of" is 100 to 1,000, "dozens of" 12 to 144); "from 240 to 273" after a change verb gives two
 quantities (start and end level). A conversion in brackets right after a quantity
 inherits its change ("more than 7.5 million crowns (US$1.1 million)").
 """
@@ -125,6 +125,7 @@ class _Num:
         self.bound: str | None = None
         self.score = False
         self.fraction = False
+        self.upper: float | None = None  # upper end of a range
 
 
 def _is_word_number(tok) -> bool:
@@ -145,7 +146,10 @@ def _read_number(toks, i: int) -> _Num | None:
             j += 2
         if j < n and toks[j].lower_ == "of" and low not in {"tens", "scores"} or (
                 j < n and toks[j].lower_ == "of" and j > i + 1):
-            return _Num(i, j, float(value), plural_scale=True, is_words=True)
+            num = _Num(i, j, float(value), plural_scale=True, is_words=True)
+            # "hundreds of": 100 to 1,000; "tens of thousands of": 10,000 to 100,000; "dozens of": 12 to 144
+            num.upper = float(value) * (PLURAL_SCALES[low] if low in {"dozens", "scores"} else 10)
+            return num
         return None
     m = GLUED.match(t.text)
     pre = None
@@ -650,7 +654,8 @@ def _excluded_context(toks, num: _Num, kind: str, unit: str | None, sent_start: 
     ent = t.ent_type_ or last.ent_type_
     if kind == "modifier":
         return True
-    datelike = num.is_words or (not num.cur and "," not in t.text and float(num.value).is_integer()
+    # "a quarter of voters" is a fraction even where the tagger sees a DATE ("a quarter")
+    datelike = (num.is_words and not num.fraction) or (not num.cur and "," not in t.text and float(num.value).is_integer()
                                 and (0 < num.value <= 31 or 1000 <= num.value <= 2100))
     if ent in ENT_EXCLUDE and kind not in {"age", "money", "percent"} and datelike:
         u = (unit or "").split()[-1].lower() if unit else ""
@@ -784,6 +789,7 @@ def _read_range(toks, num: _Num, sent_end: int) -> int:
                     if base and other.value > base and num.j - num.i == 1 and m == k + 1 \
                             and not num.cur and num.value < base:
                         num.value *= other.value / base
+                    num.upper = max(float(other.value), float(num.value))
                     return other.j
     return k
 
@@ -903,6 +909,7 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
                 normalized_unit=norm,
                 change=change,
                 subject=subject,
+                value_max=float(num.upper) if num.upper is not None and not num.score else None,
             )
             q.claim_index = _claim_index(claims, q.sentence_index, start_char, end_char)
             out.append(q)
@@ -934,6 +941,7 @@ def _merge_ranges(qs: list[Quantity], text: str) -> list[Quantity]:
             if ok:
                 p.end_char = q.end_char
                 p.surface = text[p.start_char:p.end_char]
+                p.value_max = q.value_max if q.value_max is not None else q.value
                 if p.change == "=":
                     p.change = q.change
                 if p.claim_index is None:

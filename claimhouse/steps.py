@@ -607,7 +607,7 @@ def _analysis_rows(doc_id: str, a) -> dict:
         "quantities": [{"quantity_id": f"{doc_id}:q{i:05d}", "doc_id": doc_id,
                         "sentence_id": sid[q.sentence_index],
                         "claim_id": cid[q.claim_index] if q.claim_index is not None else None,
-                        "surface": q.surface, "value": float(q.value), "unit": q.unit,
+                        "surface": q.surface, "value": float(q.value), "value_max": q.value_max, "unit": q.unit,
                         "normalized_unit": q.normalized_unit, "change": q.change or "=", "subject": q.subject,
                         "start_char": q.start_char, "end_char": q.end_char} for i, q in enumerate(quantities)],
         "entities": [{"mention_id": f"{doc_id}:e{i:05d}", "doc_id": doc_id, "sentence_id": sid[e.sentence_index],
@@ -624,7 +624,7 @@ CORE_SCHEMAS = {
                "cue_text": pl.Utf8, "content_text": pl.Utf8, "content_start": pl.Int32, "content_end": pl.Int32,
                "is_direct_quote": pl.Boolean, "is_hedged": pl.Boolean, "is_negated": pl.Boolean},
     "quantities": {"quantity_id": pl.Utf8, "doc_id": pl.Utf8, "sentence_id": pl.Utf8, "claim_id": pl.Utf8,
-                   "surface": pl.Utf8, "value": pl.Float64, "unit": pl.Utf8, "normalized_unit": pl.Utf8,
+                   "surface": pl.Utf8, "value": pl.Float64, "value_max": pl.Float64, "unit": pl.Utf8, "normalized_unit": pl.Utf8,
                    "change": pl.Utf8, "subject": pl.Utf8, "start_char": pl.Int32, "end_char": pl.Int32},
     "entities": {"mention_id": pl.Utf8, "doc_id": pl.Utf8, "sentence_id": pl.Utf8, "text": pl.Utf8,
                  "label": pl.Utf8, "canonical": pl.Utf8, "start_char": pl.Int32, "end_char": pl.Int32},
@@ -687,7 +687,56 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
         result.written += len(good)
         rep.advance("analyse", len(docs))
     rep.finish("analyse")
+    if result.written or not count(con, "core.entity_names"):
+        result.extra["entity_names_changed"] = resolve_entity_names(con)
     return result
+
+
+_NAME_POOL = """
+    select canonical, label, count(*) from core.entities group by all
+    union all
+    select source_canonical,
+           case when source_kind in ('person', 'pronoun') then 'PERSON' else 'ORG' end, count(*)
+    from core.claims
+    where source_canonical is not null and source_kind in ('person', 'pronoun', 'organization', 'publication')
+    group by all"""
+
+
+def resolve_entity_names(con: duckdb.DuckDBPyConnection) -> int:
+    """One canonical name per entity across the corpus (``entities.resolve_names``).
+
+    Rebuilds ``core.entity_names`` from the distinct names of ``core.entities`` and the
+    speakers of ``core.claims`` and rewrites ``core.entities.canonical`` and
+    ``core.claims.source_canonical`` where the corpus-wide name differs (a one-word ORG
+    that joins a person becomes PERSON). Idempotent: the canonical names map to
+    themselves. Returns the number of rows changed.
+    """
+    from .entities import CONFUSABLE, resolve_names
+
+    mapping = resolve_names(con.execute(_NAME_POOL).fetchall())
+    mentions = {}
+    for name, _, n in con.execute(_NAME_POOL).fetchall():
+        mentions[name] = mentions.get(name, 0) + n
+    frame = pl.DataFrame([(k, c, lab, mentions.get(k, 0)) for k, (c, lab) in mapping.items()],
+                         schema={"name": pl.Utf8, "canonical": pl.Utf8, "label": pl.Utf8, "mentions": pl.Int64},
+                         orient="row")
+    with transaction(con):
+        con.execute("delete from core.entity_names")
+        append(con, "core.entity_names", frame)
+        changed = con.execute("""
+            update core.entities e
+            set canonical = n.canonical,
+                label = case when n.label = 'PERSON' and e.label in (select unnest(?)) then 'PERSON' else e.label end
+            from core.entity_names n
+            where n.name = e.canonical
+              and (e.canonical <> n.canonical or (n.label = 'PERSON' and e.label <> 'PERSON'
+                                                   and e.label in (select unnest(?))))""",
+            [sorted(CONFUSABLE), sorted(CONFUSABLE)]).fetchone()[0]
+        changed += con.execute("""
+            update core.claims c set source_canonical = n.canonical
+            from core.entity_names n
+            where n.name = c.source_canonical and c.source_canonical <> n.canonical""").fetchone()[0]
+    return changed
 
 
 # ---------------------------------------------------------------- marts

@@ -94,6 +94,7 @@ class Quantity:
     change: str = "="  # '=', '~', '>', '<', 'up', 'down'
     subject: str | None = None  # what is counted or measured
     claim_index: int | None = None  # index into Analysis.claims of the claim carrying it
+    value_max: float | None = None  # upper bound of a range ('10-15 km', 'hundreds of'); None for one value
 
 
 @dataclass
@@ -101,7 +102,7 @@ class Entity:
     sentence_index: int
     text: str
     label: str  # PERSON, ORG, GPE, LOC, NORP, ...
-    canonical: str  # one name for all spellings (within the document at this stage)
+    canonical: str  # one name for all spellings within the document (the warehouse resolves it across the corpus)
     start_char: int
     end_char: int
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimhouse.entities import LABELS, canonical_key, extract_entities
+from claimhouse.entities import LABELS, canonical_key, extract_entities, resolve_names
 from claimhouse.nlp import load_nlp, split_sentences
 
 from conftest import SEEDS, clean_seed  # noqa: E402
@@ -170,3 +170,30 @@ def test_entity_never_crosses_paragraph(nlp):
     text = "Talks with Vladimir Putin\nKremlin officials said nothing."
     doc, sents, es = ents(nlp, text)
     assert all("\n" not in e.text for e in es)
+
+
+def test_one_canonical_name_across_the_corpus():
+    names = resolve_names([
+        ("Volodymyr Zelensky", "PERSON", 3), ("Volodymyr Zelenskyy", "PERSON", 2),
+        ("President Volodymyr Zelensky", "PERSON", 1), ("Zelensky", "PERSON", 2), ("Zelenskyy", "PERSON", 1),
+        ("ISW", "ORG", 2), ("Institute for the Study of War", "ORG", 3), ("The Institute for the Study of War", "ORG", 1),
+        ("Trump", "ORG", 3), ("Donald Trump", "PERSON", 11),
+        ("Telegraph", "ORG", 3), ("The Telegraph", "ORG", 7),
+    ])
+    for n in ("Volodymyr Zelenskyy", "President Volodymyr Zelensky", "Zelensky", "Zelenskyy"):
+        assert names[n] == ("Volodymyr Zelensky", "PERSON"), n
+    assert names["ISW"] == names["The Institute for the Study of War"] == ("Institute for the Study of War", "ORG")
+    assert names["Trump"] == ("Donald Trump", "PERSON")  # a surname the model took for an organisation
+    assert names["Telegraph"][0] == "The Telegraph"
+
+
+def test_corpus_names_stay_apart_when_unsure():
+    names = resolve_names([
+        ("Clinton", "PERSON", 4), ("Hillary Clinton", "PERSON", 3), ("Bill Clinton", "PERSON", 2),
+        ("Ukrainian Armed Forces", "ORG", 2), ("Russian Armed Forces", "ORG", 2),
+        ("Kremlin", "ORG", 5), ("Kyiv", "GPE", 8), ("AP", "ORG", 1),
+    ])
+    assert names["Clinton"][0] == "Clinton"  # Hillary is not twice as frequent as Bill
+    assert names["Ukrainian Armed Forces"][0] != names["Russian Armed Forces"][0]
+    assert names["Kremlin"] == ("Kremlin", "ORG") and names["Kyiv"] == ("Kyiv", "GPE")
+    assert names["AP"][0] == "AP"  # no long name spells it

@@ -93,11 +93,36 @@ def test_key_figures_in_quantities(seeds_run):
     assert ("troop",) in troops or ("soldier",) in troops, troops
 
 
+def test_entity_spellings_resolve_across_documents(seeds_run):
+    _, wh, _ = seeds_run
+    zel = query(wh, "select distinct canonical, label from core.entities where text like '%Zelensk%'")
+    assert zel == [("Volodymyr Zelensky", "PERSON")], zel
+    docs = query(wh, "select documents, spellings from marts.entities where entity = 'Volodymyr Zelensky'")[0]
+    assert docs[0] >= 2 and "Volodymyr Zelenskyy" in docs[1]
+    assert query(wh, "select distinct label from core.entities where canonical = 'Donald Trump'") == [("PERSON",)]
+    assert query(wh, "select canonical from core.entity_names where name = 'Pevkur'") == [("Hanno Pevkur",)]
+    isw = query(wh, "select distinct canonical from core.entities where text in ('ISW', 'Institute for the Study of War')")
+    assert isw == [("Institute for the Study of War",)]
+
+
+def test_figures_mart_puts_reports_side_by_side(seeds_run):
+    _, wh, _ = seeds_run
+    rows = query(wh, """select reports, min_value, max_value, agree,
+                               list_sort([r.reported_by for r in reported])
+                        from marts.figures where measure = 'troop' and subject = 'troops'""")
+    assert rows, "no troop figures"
+    reports, lo, hi, agree, who = rows[0]
+    assert reports >= 3 and lo <= 40000 <= hi and not agree
+    assert "Ukrainian General Staff" in who
+    rng = query(wh, "select min_value, max_value from marts.figures where subject = 'ukrainian defenders'")
+    assert rng == [(100.0, 1000.0)]  # "hundreds of Ukrainian defenders"
+
+
 def test_entities_and_marts_filled(seeds_run):
     _, wh, _ = seeds_run
     labels = dict(query(wh, "select canonical, label from core.entities where text in ('Kursk', 'Kyiv')"))
     assert labels, "no Kursk/Kyiv mentions"
-    for table in ("speakers", "outlets", "entities", "quantities", "claims_per_day"):
+    for table in ("speakers", "outlets", "entities", "quantities", "figures", "claims_per_day"):
         assert query(wh, f"select count(*) from marts.{table}")[0][0] > 0, table
     outlets = {r[0]: r for r in query(wh, "select outlet, syndicated_copies from marts.outlets")}
     assert "cnn.com" in outlets and outlets["cnn.com"][1] == 1

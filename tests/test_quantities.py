@@ -253,3 +253,28 @@ def test_ranges_merged_with_repeated_unit(nlp):
     assert [(q.surface, q.value) for q in qs] == [("5% and 6%", 5)]
     _, _, qs = run(nlp, "Fines range from $200 to $4 million.")
     assert [(q.surface, q.value) for q in qs] == [("$200 to $4 million", 200)]
+    assert [q.value_max for q in qs] == [4_000_000]
+
+
+@pytest.mark.parametrize("text, surface, low, high", [
+    ("He was traveling at a speed of 15 to 22 miles per hour.", "15 to 22 miles per hour", 15, 22),
+    ("Prices range from $370,000 to $5.5 million.", "$370,000 to $5.5 million", 370_000, 5_500_000),
+    ("Hundreds of Ukrainian defenders held the line.", "Hundreds of Ukrainian defenders", 100, 1_000),
+    ("Tens of thousands of students study there.", "Tens of thousands of students", 10_000, 100_000),
+    ("A drone operator said he hit dozens of Russian vehicles.", "dozens of Russian vehicles", 12, 144),
+    ("It took three or four years.", "three or four years", 3, 4),
+])
+def test_range_upper_bound(nlp, text, surface, low, high):
+    _, _, qs = run(nlp, text)
+    q = next(q for q in qs if q.surface == surface)
+    assert (q.value, q.value_max) == (low, high)
+
+
+def test_single_values_and_scores_have_no_upper_bound(nlp):
+    _, _, qs = run(nlp, "Russia lost 40,000 troops and the match ended 2-0.")
+    assert [(q.value, q.value_max) for q in qs] == [(40_000, None)]
+
+
+def test_fraction_the_tagger_calls_a_date(nlp):
+    _, _, qs = run(nlp, "A quarter of voters stayed at home.")
+    assert [(q.surface, q.value) for q in qs] == [("A quarter of voters", 0.25)]

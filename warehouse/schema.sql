@@ -110,6 +110,7 @@ CREATE TABLE IF NOT EXISTS core.quantities (
     claim_id        TEXT,
     surface         TEXT NOT NULL,
     value           DOUBLE NOT NULL,
+    value_max       DOUBLE,
     unit            TEXT,
     normalized_unit TEXT,
     change          TEXT NOT NULL,
@@ -117,6 +118,9 @@ CREATE TABLE IF NOT EXISTS core.quantities (
     start_char      INTEGER NOT NULL,
     end_char        INTEGER NOT NULL
 );
+
+-- added after the first release: warehouses created before get the column here
+ALTER TABLE core.quantities ADD COLUMN IF NOT EXISTS value_max DOUBLE;
 
 CREATE TABLE IF NOT EXISTS core.entities (
     mention_id      TEXT PRIMARY KEY,
@@ -127,6 +131,13 @@ CREATE TABLE IF NOT EXISTS core.entities (
     canonical       TEXT NOT NULL,
     start_char      INTEGER NOT NULL,
     end_char        INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.entity_names (
+    name            TEXT PRIMARY KEY,
+    canonical       TEXT NOT NULL,
+    label           TEXT NOT NULL,
+    mentions        BIGINT NOT NULL
 );
 
 -- Which cleaned documents the NLP step has analysed (a document may yield no rows).

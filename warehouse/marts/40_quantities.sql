@@ -7,6 +7,7 @@ SELECT
     q.subject,
     q.change,
     q.value,
+    q.value_max,
     q.unit,
     q.surface,
     c.source_canonical                        AS reported_by,
@@ -30,6 +31,7 @@ COMMENT ON COLUMN marts.quantities.measure IS 'What is measured or counted: the 
 COMMENT ON COLUMN marts.quantities.subject IS 'What is counted or measured, as phrased in the sentence';
 COMMENT ON COLUMN marts.quantities.change IS '= exact, ~ about, > more than, < less than, up / down for changes';
 COMMENT ON COLUMN marts.quantities.value IS 'Numeric value';
+COMMENT ON COLUMN marts.quantities.value_max IS 'Upper bound when the figure is a range (hundreds of: 1000); NULL for a single value';
 COMMENT ON COLUMN marts.quantities.unit IS 'Unit as written';
 COMMENT ON COLUMN marts.quantities.surface IS 'The figure as written, e.g. 40,000 troops';
 COMMENT ON COLUMN marts.quantities.reported_by IS 'Speaker of the attributed claim carrying the figure; NULL when the outlet states it itself';
