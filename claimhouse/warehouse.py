@@ -7,6 +7,8 @@ through string formatting.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,3 +117,40 @@ def preview_markdown(con: duckdb.DuckDBPyConnection, sql: str, limit: int = 5, w
     out = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
     out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------- the published copy
+def published_path(path: str | Path) -> Path:
+    """Where analysts read: ``claimhouse.duckdb`` -> ``claimhouse.published.duckdb`` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.published{p.suffix or '.duckdb'}")
+
+
+def publish(con: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
+    """Publish the warehouse at ``path`` (open as ``con``, the only writer) for analysts.
+
+    The pipeline writes to its own file; analysts read a copy. After a checkpoint the
+    file holds every committed row, so a byte copy of it is a complete warehouse. The copy
+    goes to a temporary file in the same folder, is opened once read-only to prove it is
+    whole, and then replaces the published file with one atomic ``os.replace``. A reader
+    who holds the old published file open keeps reading the old, complete version (the
+    old inode stays alive until it closes); a new connection sees the new one; no reader
+    ever holds a lock the pipeline needs.
+    """
+    src = Path(path)
+    dest = published_path(src)
+    con.execute("CHECKPOINT")
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(src, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        check = duckdb.connect(str(tmp), read_only=True)
+        try:
+            check.execute("select count(*) from duckdb_tables()").fetchone()
+        finally:
+            check.close()
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest

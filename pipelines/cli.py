@@ -1,7 +1,7 @@
 """`claimhouse` command line: run the asset graph through Dagster in-process, or query the warehouse.
 
     claimhouse run [--seeds DIR] [--warehouse PATH] [--workers N]
-    claimhouse sql "select * from marts.speakers limit 5" [--warehouse PATH]
+    claimhouse sql "select * from marts.speakers limit 5" [--warehouse PATH] [--live]
 """
 from __future__ import annotations
 
@@ -136,9 +136,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     from assets.resources import default_warehouse_path
-    from claimhouse.warehouse import connect
+    from claimhouse.warehouse import connect, published_path
 
     wh = args.warehouse or default_warehouse_path()
+    published = published_path(wh)
+    if not args.live and published.exists():
+        wh = str(published)  # the copy the last successful run published: never locked by a run
     with connect(wh, read_only=True) as con:
         cur = con.execute(args.query)
         if cur.description is None:
@@ -169,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(fn=cmd_run)
     sql = sub.add_parser("sql", help="run one SQL query against the warehouse (read-only) and print a table")
     sql.add_argument("query")
-    sql.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
+    sql.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb); its published "
+                                         "copy (claimhouse.published.duckdb) is read when there is one")
+    sql.add_argument("--live", action="store_true",
+                     help="read the pipeline's working file instead of the published copy (waits while a run writes)")
     sql.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
     sql.add_argument("--width", type=int, default=60, help="widest column, in characters (default 60)")
     sql.set_defaults(fn=cmd_sql)
