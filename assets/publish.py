@@ -20,3 +20,28 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         tables = con.execute("select count(*) from duckdb_tables() where schema_name <> 'meta'").fetchone()[0]
     context.log.info(f"published {dest}")
     return dg.MaterializeResult(metadata={"path": str(dest), "bytes": dest.stat().st_size, "tables": tables})
+
+
+@dg.asset_check(asset=published_warehouse, name="published_copy_matches_the_warehouse", blocking=True,
+                pool=DUCKDB_POOL,
+                description="The published copy opens read-only and holds the same tables with the same row "
+                            "counts as the working warehouse.")
+def published_copy_matches(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    import duckdb
+
+    from claimhouse.warehouse import published_path
+
+    sql = ("select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
+           "where schema_name in ('staging', 'core', 'marts', 'quarantine') order by 1")
+    with warehouse.connect(read_only=True) as con:
+        tables = [t for t, _ in con.execute(sql).fetchall()]
+        live = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+    pub = duckdb.connect(str(published_path(warehouse.path)), read_only=True)
+    try:
+        seen = {t: pub.execute(f"select count(*) from {t}").fetchone()[0]
+                for t, _ in pub.execute(sql).fetchall()}
+    finally:
+        pub.close()
+    differ = {t: (live.get(t), seen.get(t)) for t in set(live) | set(seen) if live.get(t) != seen.get(t)}
+    return dg.AssetCheckResult(passed=not differ, metadata={"tables": len(seen), "differences": str(differ)[:2000]},
+                               description="same tables and row counts" if not differ else f"{len(differ)} tables differ")

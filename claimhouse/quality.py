@@ -561,6 +561,24 @@ from marts.quantities
 )
 
 register_suite(
+    "marts.figures",
+    key=("figure_key",),
+    query="""
+select measure || ' / ' || subject as figure_key, measure, subject, reports, sources, min_value, max_value,
+       coalesce(min_value <= max_value, false) as range_ordered, len(reported) = reports as reports_listed
+from marts.figures
+""",
+    checks=[
+        not_null("measure"),
+        not_null("subject"),
+        unique("figure_key"),
+        between("reports", 1, None, "is below 1"),
+        flag("range_ordered", "min_value is above max_value", context=("min_value", "max_value")),
+        flag("reports_listed", "the reported list does not hold every report", context=("reports",)),
+    ],
+)
+
+register_suite(
     "marts.claims_per_day",
     key=("day", "outlet"),
     query="""

@@ -57,3 +57,16 @@ def clean_seed(path: Path) -> str:
     from claimhouse.ingest import detect
 
     return clean(detect(path.read_bytes(), str(path)), str(path)).text
+
+
+def slip_bad_document(warehouse: Path) -> None:
+    """Write a staging document with markup left in it, as if cleaning had let it through."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("""insert into staging.documents (doc_id, source_path, source_format, text, text_sha256,
+                           word_count, cleaned_at)
+                       values ('dbad', '/x/bad.html', 'html', 'Loading comments... <div>menu</div>', 'x', 4,
+                               now()::timestamp + interval 1 hour)""")
+        con.execute("insert into raw.files values ('/x/bad.html', 1, 1, 'x', 'dbad', now(), now())")
+        con.execute("insert into raw.file_documents values ('/x/bad.html', 'dbad')")

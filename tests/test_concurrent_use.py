@@ -78,9 +78,7 @@ def test_open_reader_does_not_break_a_run_and_sees_a_whole_state(tmp_path):
 
 def test_a_failed_check_leaves_the_published_copy_alone(tmp_path):
     """Bad data never reaches the published copy: a blocking check failure stops the publish step."""
-    import duckdb
-
-    from conftest import query, run_pipeline
+    from conftest import query, run_pipeline, slip_bad_document
 
     seeds, wh = tmp_path / "seeds", tmp_path / "claimhouse.duckdb"
     seeds.mkdir()
@@ -89,13 +87,7 @@ def test_a_failed_check_leaves_the_published_copy_alone(tmp_path):
     assert run_pipeline(seeds, wh).success
     pub = published_path(wh)
     stamp = pub.stat().st_mtime_ns
-    with duckdb.connect(str(wh)) as con:  # bad data slips into staging
-        con.execute("""insert into staging.documents (doc_id, source_path, source_format, text, text_sha256,
-                           word_count, cleaned_at)
-                       values ('dbad', '/x/bad.html', 'html', 'Loading comments... <div>menu</div>', 'x', 4,
-                               now()::timestamp + interval 1 hour)""")
-        con.execute("insert into raw.files values ('/x/bad.html', 1, 1, 'x', 'dbad', now(), now())")
-        con.execute("insert into raw.file_documents values ('/x/bad.html', 'dbad')")
+    slip_bad_document(wh)  # bad data slips into staging behind the pipeline's back
     result = run_pipeline(seeds, wh)
     assert not {e.check_name: e for e in result.get_asset_check_evaluations()}["gx_staging_documents"].passed
     materialized = {"/".join(e.asset_key.path) for e in result.get_asset_materialization_events()}

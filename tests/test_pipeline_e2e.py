@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from conftest import SEEDS, query, run_pipeline, seed_doc_id
+from conftest import SEEDS, query, run_pipeline, seed_doc_id, slip_bad_document
 
 
 def test_run_succeeds_with_all_checks_passing(seeds_run):
@@ -213,13 +213,7 @@ def test_blocking_check_stops_the_marts(tmp_path):
     shutil.copytree(SEEDS, seeds)
     wh = tmp_path / "w.duckdb"
     assert run_pipeline(seeds, wh).success
-    with duckdb.connect(str(wh)) as con:  # bad data slips into staging
-        con.execute("""insert into staging.documents (doc_id, source_path, source_format, text, text_sha256,
-                           word_count, cleaned_at)
-                       values ('dbad', '/x/bad.html', 'html', 'Loading comments... <div>menu</div>', 'x', 4,
-                               now()::timestamp + interval 1 hour)""")
-        con.execute("insert into raw.files values ('/x/bad.html', 1, 1, 'x', 'dbad', now(), now())")
-        con.execute("insert into raw.file_documents values ('/x/bad.html', 'dbad')")
+    slip_bad_document(wh)  # bad data slips into staging behind the pipeline's back
     result = run_pipeline(seeds, wh)
     evals = {e.check_name: e for e in result.get_asset_check_evaluations()}
     check = evals["gx_staging_documents"]

@@ -58,8 +58,8 @@ def _load_good_rows(con: duckdb.DuckDBPyConnection) -> None:
     pct = DOC_TEXT.index("5%")
     con.execute(
         "insert into core.quantities values"
-        " ('q1', 'd1', 's2', 'c2', '5%', 5, '%', 'percentage', 'up', 'prices', ?, ?),"
-        " ('q2', 'd1', 's2', null, '5%', 5, '%', 'percentage', '=', null, ?, ?)",
+        " ('q1', 'd1', 's2', 'c2', '5%', 5, null, '%', 'percentage', 'up', 'prices', ?, ?),"
+        " ('q2', 'd1', 's2', null, '5%', 5, null, '%', 'percentage', '=', null, ?, ?)",
         [pct, pct + 2, pct, pct + 2])
     may = DOC_TEXT.index("May")
     con.execute(
@@ -94,7 +94,7 @@ def bad_warehouse() -> duckdb.DuckDBPyConnection:
     con.execute("insert into core.claims values ('c_nocue', 'd1', 's_nowhere', 'attribution', 'he', null, null,"
                 " null, null, 'x', 0, 1, false, false, false)")
     con.execute("insert into core.quantities values ('q_inf', 'd1', 's2', 'c_missing', 'lots', 'inf'::double,"
-                " null, null, 'lots', null, 0, 1)")
+                " null, null, null, 'lots', null, 0, 1)")
     con.execute("insert into core.entities values ('e_bad', 'd1', 's1', 'Kiev', 'CITY', 'Kyiv', 0, 4)")
     con.execute("insert into quarantine.documents values ('seeds/d.bin', null, 'clean', 'Bad Reason!', null, now())")
     yield con
@@ -105,7 +105,7 @@ def test_suites_queries_and_required_columns_agree(warehouse):
     assert q.suite_names() == sorted(
         ["raw.documents", "staging.documents", "core.sentences", "core.claims", "core.quantities",
          "core.entities", "quarantine.documents", "marts.speakers", "marts.outlets", "marts.entities",
-         "marts.quantities", "marts.claims_per_day"])
+         "marts.quantities", "marts.figures", "marts.claims_per_day"])
     assert set(q.REQUIRED_COLUMNS) == set(q.CHECK_QUERIES) == set(q.suite_names())
     for table, query in q.CHECK_QUERIES.items():
         columns = [row[0] for row in warehouse.execute(f"describe {query}").fetchall()]
