@@ -713,9 +713,10 @@ def resolve_entity_names(con: duckdb.DuckDBPyConnection) -> int:
     """
     from .entities import CONFUSABLE, resolve_names
 
-    mapping = resolve_names(con.execute(_NAME_POOL).fetchall())
-    mentions = {}
-    for name, _, n in con.execute(_NAME_POOL).fetchall():
+    pool = con.execute(_NAME_POOL).fetchall()
+    mapping = resolve_names(pool)
+    mentions: dict[str, int] = {}
+    for name, _, n in pool:
         mentions[name] = mentions.get(name, 0) + n
     frame = pl.DataFrame([(k, c, lab, mentions.get(k, 0)) for k, (c, lab) in mapping.items()],
                          schema={"name": pl.Utf8, "canonical": pl.Utf8, "label": pl.Utf8, "mentions": pl.Int64},
