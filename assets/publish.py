@@ -1,8 +1,9 @@
 """The published warehouse: a read-only copy for analysts, replaced atomically after the marts."""
 
 import dagster as dg
+import duckdb
 
-from claimhouse.warehouse import publish
+from claimhouse.warehouse import publish, published_path
 
 from .common import DUCKDB_POOL
 from .marts import MART_ASSETS
@@ -22,24 +23,24 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     return dg.MaterializeResult(metadata={"path": str(dest), "bytes": dest.stat().st_size, "tables": tables})
 
 
+_COUNTED = "where schema_name in ('staging', 'core', 'marts', 'quarantine')"
+
+
+def _row_counts(con) -> dict[str, int]:
+    tables = con.execute(f"select schema_name || '.' || table_name from duckdb_tables() {_COUNTED}").fetchall()
+    return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for (t,) in tables}
+
+
 @dg.asset_check(asset=published_warehouse, name="published_copy_matches_the_warehouse", blocking=True,
                 pool=DUCKDB_POOL,
                 description="The published copy opens read-only and holds the same tables with the same row "
                             "counts as the working warehouse.")
 def published_copy_matches(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    import duckdb
-
-    from claimhouse.warehouse import published_path
-
-    sql = ("select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
-           "where schema_name in ('staging', 'core', 'marts', 'quarantine') order by 1")
     with warehouse.connect(read_only=True) as con:
-        tables = [t for t, _ in con.execute(sql).fetchall()]
-        live = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+        live = _row_counts(con)
     pub = duckdb.connect(str(published_path(warehouse.path)), read_only=True)
     try:
-        seen = {t: pub.execute(f"select count(*) from {t}").fetchone()[0]
-                for t, _ in pub.execute(sql).fetchall()}
+        seen = _row_counts(pub)
     finally:
         pub.close()
     differ = {t: (live.get(t), seen.get(t)) for t in set(live) | set(seen) if live.get(t) != seen.get(t)}

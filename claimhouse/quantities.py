@@ -41,8 +41,8 @@ measure is kept ("a 6.1-inch display", "2,000-kilometre border"). Durations are 
 modifies a noun counts that noun.
 
 A range keeps its lower bound as ``value``, its upper bound as ``value_max`` and its
-whole text as ``surface`` ("hundreds of" is 100 to 1,000, "dozens of" 12 to 144); "from 240 to 273" after a change verb gives two
-quantities (start and end level). A conversion in brackets right after a quantity
+whole text as ``surface`` ("hundreds of" is 100 to 1,000, "dozens of" 12 to 144);
+"from 240 to 273" after a change verb gives two quantities (start and end level). A conversion in brackets right after a quantity
 inherits its change ("more than 7.5 million crowns (US$1.1 million)").
 """
 from __future__ import annotations
@@ -655,8 +655,9 @@ def _excluded_context(toks, num: _Num, kind: str, unit: str | None, sent_start: 
     if kind == "modifier":
         return True
     # "a quarter of voters" is a fraction even where the tagger sees a DATE ("a quarter")
-    datelike = (num.is_words and not num.fraction) or (not num.cur and "," not in t.text and float(num.value).is_integer()
-                                and (0 < num.value <= 31 or 1000 <= num.value <= 2100))
+    datelike = (num.is_words and not num.fraction) or (
+        not num.cur and "," not in t.text and float(num.value).is_integer()
+        and (0 < num.value <= 31 or 1000 <= num.value <= 2100))
     if ent in ENT_EXCLUDE and kind not in {"age", "money", "percent"} and datelike:
         u = (unit or "").split()[-1].lower() if unit else ""
         is_duration = (measure_of(u) or u.rstrip("s")) in TIME_UNITS
