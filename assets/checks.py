@@ -14,7 +14,7 @@ import duckdb
 
 from claimhouse import quality
 
-from .common import CORE_KEYS, DUCKDB_POOL, RAW_DOCUMENTS, STAGING_DOCUMENTS
+from .common import CORE_KEYS, DUCKDB_POOL, RAW_DOCUMENTS, STAGING_DOCUMENTS, STORY_KEYS
 from .marts import MART_ASSETS
 from .resources import WarehouseResource
 
@@ -26,6 +26,7 @@ SCOPES: dict[str, tuple[str, str]] = {
     "core.claims": ("core.analysed_documents", "analysed_at"),
     "core.quantities": ("core.analysed_documents", "analysed_at"),
     "core.entities": ("core.analysed_documents", "analysed_at"),
+    "core.claim_pairs": ("core.claim_embeddings", "embedded_at"),
 }
 
 
@@ -86,7 +87,7 @@ def _check_for(asset_key: dg.AssetKey, table: str) -> dg.AssetChecksDefinition:
 def build_checks() -> list[dg.AssetChecksDefinition]:
     pairs = [(RAW_DOCUMENTS, "raw.documents"), (RAW_DOCUMENTS, "quarantine.documents"),
              (STAGING_DOCUMENTS, "staging.documents")]
-    pairs += [(key, f"core.{name}") for name, key in CORE_KEYS.items()]
+    pairs += [(key, f"core.{name}") for name, key in {**CORE_KEYS, **STORY_KEYS}.items()]
     for mart in MART_ASSETS:
         key = mart.key
         table = ".".join(key.path)

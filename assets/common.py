@@ -13,6 +13,7 @@ DUCKDB_POOL = "claimhouse_duckdb"
 RAW_DOCUMENTS = dg.AssetKey(["raw", "documents"])
 STAGING_DOCUMENTS = dg.AssetKey(["staging", "documents"])
 CORE_KEYS = {name: dg.AssetKey(["core", name]) for name in ("sentences", "claims", "quantities", "entities")}
+STORY_KEYS = {name: dg.AssetKey(["core", name]) for name in ("claim_pairs", "story_clusters")}
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str, preview_sql: str | None = None,

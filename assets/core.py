@@ -4,7 +4,7 @@ import dagster as dg
 
 from claimhouse import steps
 
-from .common import CORE_KEYS, DUCKDB_POOL, STAGING_DOCUMENTS, table_metadata
+from .common import CORE_KEYS, DUCKDB_POOL, STAGING_DOCUMENTS, STORY_KEYS, table_metadata
 from .resources import WarehouseResource
 
 _DESCRIPTIONS = {
@@ -12,12 +12,23 @@ _DESCRIPTIONS = {
     "claims": "Attributions (source, cue, content; quoted or not, hedged or not) and unattributed assertions.",
     "quantities": "Numeric expressions with value, unit, normalized unit, change and subject.",
     "entities": "Named-entity mentions with a canonical name.",
+    "claim_pairs": "Claims from different documents with similar content (sentence embeddings, all-MiniLM-L6-v2): "
+                   "paraphrase, contradiction or related.",
+    "story_clusters": "The story cluster of each claim that is told again in another document "
+                      "(connected paraphrase pairs).",
 }
 _PREVIEWS = {
     "claims": "select claim_type, source_canonical, cue_text, content_text, is_direct_quote, is_hedged "
               "from core.claims where claim_type = 'attribution' order by claim_id",
     "quantities": "select surface, value, unit, normalized_unit, change, subject from core.quantities "
                   "order by quantity_id",
+    "claim_pairs": "select p.relation, p.similarity, a.content_text as claim_a, b.content_text as claim_b "
+                   "from core.claim_pairs p join core.claims a on a.claim_id = p.claim_a "
+                   "join core.claims b on b.claim_id = p.claim_b where p.relation <> 'related' "
+                   "order by p.similarity desc",
+    "story_clusters": "select s.cluster_id, count(*) as claims, any_value(c.content_text) as a_claim "
+                      "from core.story_clusters s join core.claims c using (claim_id) group by all "
+                      "order by claims desc, cluster_id",
 }
 
 
@@ -36,3 +47,21 @@ def core_analysis(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 con, f"core.{name}", _PREVIEWS.get(name),
                 rows_written=result.extra[f"{name}_written"],
                 documents_analysed=result.written, documents_quarantined=result.quarantined))
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key, deps=[CORE_KEYS["claims"]], group_name="core", description=_DESCRIPTIONS[name],
+                        kinds={"duckdb", "pytorch"}) for name, key in STORY_KEYS.items()],
+    pool=DUCKDB_POOL, can_subset=False, name="story_links",
+)
+def story_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Embed each new claim once, pair it with similar claims of other documents, rebuild the story clusters."""
+    with warehouse.connect() as con:
+        result = steps.link_stories(con, workers=warehouse.workers)
+        context.log.info(f"embedded {result.written} claims, {result.extra['pairs_written']} new pairs, "
+                         f"{result.extra['clusters']} story clusters, {result.quarantined} documents quarantined")
+        yield dg.MaterializeResult(asset_key=STORY_KEYS["claim_pairs"], metadata=table_metadata(
+            con, "core.claim_pairs", _PREVIEWS["claim_pairs"], claims_embedded=result.written,
+            pairs_written=result.extra["pairs_written"], documents_quarantined=result.quarantined))
+        yield dg.MaterializeResult(asset_key=STORY_KEYS["story_clusters"], metadata=table_metadata(
+            con, "core.story_clusters", _PREVIEWS["story_clusters"], clusters=result.extra["clusters"]))

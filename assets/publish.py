@@ -8,10 +8,11 @@ from claimhouse.warehouse import publish, published_path
 from .common import DUCKDB_POOL
 from .marts import MART_ASSETS
 from .resources import WarehouseResource
+from .search import search_index
 
 
-@dg.asset(key=["published", "warehouse"], deps=[m.key for m in MART_ASSETS], group_name="marts",
-          kinds={"duckdb"}, pool=DUCKDB_POOL,
+@dg.asset(key=["published", "warehouse"], deps=[*(m.key for m in MART_ASSETS), search_index.key],
+          group_name="marts", kinds={"duckdb"}, pool=DUCKDB_POOL,
           description="Copy of the whole warehouse that analysts open (claimhouse sql, notebooks); replaced "
                       "atomically once the marts and their blocking checks have passed, so a reader never "
                       "sees a half-built state and never blocks a run.")
@@ -23,7 +24,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     return dg.MaterializeResult(metadata={"path": str(dest), "bytes": dest.stat().st_size, "tables": tables})
 
 
-_COUNTED = "where schema_name in ('staging', 'core', 'marts', 'quarantine')"
+_COUNTED = "where schema_name in ('staging', 'core', 'marts', 'quarantine') or schema_name like 'fts\\_%' escape '\\'"
 
 
 def _row_counts(con) -> dict[str, int]:

@@ -505,6 +505,50 @@ from quarantine.documents
 )
 
 
+register_suite(
+    "core.claim_pairs",
+    key=("claim_a", "claim_b"),
+    query="""
+select p.claim_a, p.claim_b, p.similarity, p.relation,
+       case when ea.embedded_at >= eb.embedded_at then ea.doc_id else eb.doc_id end as doc_id,
+       p.claim_a < p.claim_b as ordered,
+       coalesce(ea.doc_id <> eb.doc_id, false) as across_documents,
+       ca.claim_id is not null and cb.claim_id is not null as claims_exist
+from core.claim_pairs p
+left join core.claim_embeddings ea on ea.claim_id = p.claim_a
+left join core.claim_embeddings eb on eb.claim_id = p.claim_b
+left join core.claims ca on ca.claim_id = p.claim_a
+left join core.claims cb on cb.claim_id = p.claim_b
+""",
+    checks=[
+        not_null("claim_a"),
+        not_null("claim_b"),
+        between("similarity", 0.6, 1.001, "is outside [0.6, 1]"),
+        in_set("relation", ("paraphrase", "contradiction", "related")),
+        flag("ordered", "claim_a is not below claim_b", context=("claim_a", "claim_b")),
+        flag("across_documents", "the two claims are from the same document", context=("doc_id",)),
+        flag("claims_exist", "a claim of the pair is not in core.claims", context=("claim_a", "claim_b")),
+    ],
+)
+
+register_suite(
+    "core.story_clusters",
+    key=("claim_id",),
+    query="""
+select s.claim_id, s.cluster_id, c.claim_id is not null as claim_exists,
+       count(distinct c.doc_id) over (partition by s.cluster_id) >= 2 as spans_documents
+from core.story_clusters s left join core.claims c using (claim_id)
+""",
+    checks=[
+        unique("claim_id"),
+        not_null("cluster_id"),
+        matches("cluster_id", r"^st_[0-9a-f]{16}$", "is not a story cluster id"),
+        flag("claim_exists", "claim_id is not in core.claims", context=("cluster_id",)),
+        flag("spans_documents", "the cluster lies within one document", context=("cluster_id",)),
+    ],
+)
+
+
 # Marts are rebuilt whole from core; their suites check keys and counts.
 register_suite(
     "marts.speakers",
@@ -590,6 +634,38 @@ from marts.claims_per_day
         between("documents", 1, None, "is below 1"),
         between("claims", 0, None, "is negative"),
         flag("parts_add_up", "attributions + assertions differ from claims", context=("claims",)),
+    ],
+)
+
+register_suite(
+    "marts.timeline",
+    key=("timeline_key",),
+    query="""
+select coalesce(cast(day as text), '-') || ' / ' || coalesce(outlet, '-') || ' / ' || coalesce(speaker, '-')
+           as timeline_key,
+       cast(day as timestamp) as day, outlet, speaker, documents, claims, assertions, direct_quotes,
+       hedged_claims, figures,
+       (direct_quotes <= claims and hedged_claims <= claims and assertions <= claims) as parts_within_claims,
+       (speaker is null or assertions = 0) as assertions_only_unattributed,
+       (len(figure_surfaces) = figures and len(claim_ids) = claims) as lists_hold_every_row
+from marts.timeline
+""",
+    checks=[
+        not_null("timeline_key"),
+        unique("timeline_key"),
+        between("day", datetime(1900, 1, 1), _published_max,
+                "is before 1900-01-01 or more than 2 days in the future"),
+        between("documents", 1, None, "is below 1"),
+        between("claims", 0, None, "is negative"),
+        between("direct_quotes", 0, None, "is negative"),
+        between("hedged_claims", 0, None, "is negative"),
+        between("figures", 0, None, "is negative"),
+        flag("parts_within_claims", "direct_quotes, hedged_claims or assertions exceed claims",
+             context=("claims",)),
+        flag("assertions_only_unattributed", "a named speaker has unattributed assertions",
+             context=("speaker",)),
+        flag("lists_hold_every_row", "figure_surfaces or claim_ids do not hold every figure or claim",
+             context=("figures", "claims")),
     ],
 )
 
@@ -905,3 +981,29 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [_jsonable(v) for v in value]
     return _shorten(str(value))
+
+register_suite(
+    "marts.story_clusters",
+    key=("cluster_id",),
+    query="""
+select cluster_id, claim, claims, documents, outlets, first_date, last_date, contradictions,
+       len(told_as) = claims as members_listed,
+       len(contradicted_by) = contradictions as contradictions_listed,
+       outlets <= documents and documents <= claims as counts_ordered,
+       coalesce(first_date <= last_date, first_date is null) as dates_ordered
+from marts.story_clusters
+""",
+    checks=[
+        not_null("cluster_id"),
+        unique("cluster_id"),
+        not_null("claim"),
+        between("documents", 2, None, "is below 2: a story told in one document only"),
+        between("outlets", 1, None, "is below 1"),
+        between("contradictions", 0, None, "is negative"),
+        flag("members_listed", "told_as does not list every member claim", context=("claims",)),
+        flag("contradictions_listed", "contradicted_by does not list every contradiction",
+             context=("contradictions",)),
+        flag("counts_ordered", "outlets > documents or documents > claims", context=("claims", "documents", "outlets")),
+        flag("dates_ordered", "first_date is after last_date", context=("first_date", "last_date")),
+    ],
+)

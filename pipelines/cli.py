@@ -129,6 +129,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"[yellow]not materialized (an upstream check or step failed):[/yellow] {', '.join(skipped)}")
     for line in steps_done:
         console.print(f"[red]step failed[/red] {line}")
+    if dg.AssetKey(["published", "report"]) in materialized:
+        from claimhouse.report import report_dir
+
+        console.print(f"report: [bold]{report_dir(wh) / 'index.html'}[/bold]")
     console.print(f"finished in {elapsed:.1f} s: run {'succeeded' if result.success else 'FAILED'}, "
                   f"{failed_checks} failed checks")
     return 0 if result.success and failed_checks == 0 and not skipped else 1
@@ -136,13 +140,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     from assets.resources import default_warehouse_path
-    from claimhouse.warehouse import connect, published_path
+    from claimhouse.warehouse import connect, load_fts, published_path
 
     wh = args.warehouse or default_warehouse_path()
     published = published_path(wh)
     if not args.live and published.exists():
         wh = str(published)  # the copy the last successful run published: never locked by a run
     with connect(wh, read_only=True) as con:
+        try:
+            load_fts(con)  # marts.search_claims(q) / marts.search_sentences(q) need it
+        except Exception as exc:  # noqa: BLE001 - queries without search still work
+            print(f"fts extension not loaded ({exc}); the search macros will fail", file=sys.stderr)
         cur = con.execute(args.query)
         if cur.description is None:
             return 0

@@ -27,9 +27,10 @@ def test_asset_graph_has_one_group_per_layer(tmp_path):
         groups.setdefault(graph.get(key).group_name, set()).add("/".join(key.path))
     assert groups["raw"] == {"raw/documents"}
     assert groups["staging"] == {"staging/documents"}
-    assert groups["core"] == {"core/sentences", "core/claims", "core/quantities", "core/entities"}
-    assert {"marts/speakers", "marts/outlets", "marts/entities", "marts/quantities", "marts/claims_per_day"} \
-        <= groups["marts"]
+    assert groups["core"] == {"core/sentences", "core/claims", "core/quantities", "core/entities",
+                              "core/claim_pairs", "core/story_clusters"}
+    assert {"marts/speakers", "marts/outlets", "marts/entities", "marts/quantities", "marts/claims_per_day",
+            "marts/timeline", "marts/story_clusters", "published/warehouse", "published/report"} <= groups["marts"]
 
 
 def test_every_asset_has_a_blocking_gx_check(tmp_path):

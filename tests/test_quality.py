@@ -67,6 +67,20 @@ def _load_good_rows(con: duckdb.DuckDBPyConnection) -> None:
         " ('e2', 'd1', 's2', 'May', 'DATE', 'May', ?, ?)", [may, may + 3])
     con.execute(
         "insert into quarantine.documents values ('seeds/c.bin', null, 'ingest', 'binary', 'looks binary', now())")
+    # a second outlet telling the mayor's claim again: one story cluster
+    con.execute("insert into raw.documents values ('d4', 'seeds/d.txt', 'text', ?, 10, now(), 'utf-8', 'x'::blob)",
+                ["ef" * 32])
+    con.execute(
+        "insert into staging.documents values ('d4', 'seeds/d.txt', 'text', null, 'y.org', null, null, 'T2', null,"
+        "  timestamp '2024-05-02 10:00', 'en', ?, ?, 7, null, now())", [S1, "ef" * 32])
+    con.execute("insert into core.sentences values ('s4', 'd4', 0, 0, 0, ?, ?)", [len(S1), S1])
+    con.execute(
+        "insert into core.claims values ('c4', 'd4', 's4', 'attribution', 'Kyiv’s mayor', 'Kyiv’s mayor', 'person',"
+        " 'mayor', 'said', 'the bridge was hit', 18, 36, false, false, false)")
+    con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'all-MiniLM-L6-v2',
+                   list_transform(range(384), i -> 0.05)::float[384], now() from core.claims""")
+    con.execute("insert into core.claim_pairs values ('c1', 'c4', 0.97, 'paraphrase'), ('c2', 'c4', 0.61, 'related')")
+    con.execute("insert into core.story_clusters values ('c1', 'st_00000000000000c1'), ('c4', 'st_00000000000000c1')")
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +119,8 @@ def test_suites_queries_and_required_columns_agree(warehouse):
     assert q.suite_names() == sorted(
         ["raw.documents", "staging.documents", "core.sentences", "core.claims", "core.quantities",
          "core.entities", "quarantine.documents", "marts.speakers", "marts.outlets", "marts.entities",
-         "marts.quantities", "marts.figures", "marts.claims_per_day"])
+         "marts.quantities", "marts.figures", "marts.claims_per_day", "marts.timeline", "marts.story_clusters",
+         "core.claim_pairs", "core.story_clusters"])
     assert set(q.REQUIRED_COLUMNS) == set(q.CHECK_QUERIES) == set(q.suite_names())
     for table, query in q.CHECK_QUERIES.items():
         columns = [row[0] for row in warehouse.execute(f"describe {query}").fetchall()]

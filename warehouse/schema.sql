@@ -164,3 +164,25 @@ CREATE TABLE IF NOT EXISTS meta.check_watermarks (
     check_name      TEXT PRIMARY KEY,
     checked_through TIMESTAMP NOT NULL
 );
+
+-- Story links: one embedding per claim, similar pairs across documents, story clusters.
+CREATE TABLE IF NOT EXISTS core.claim_embeddings (
+    claim_id        TEXT PRIMARY KEY,
+    doc_id          TEXT NOT NULL,
+    model           TEXT NOT NULL,
+    embedding       FLOAT[384] NOT NULL,
+    embedded_at     TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.claim_pairs (
+    claim_a         TEXT NOT NULL,
+    claim_b         TEXT NOT NULL,
+    similarity      FLOAT NOT NULL,
+    relation        TEXT NOT NULL,
+    PRIMARY KEY (claim_a, claim_b)
+);
+
+CREATE TABLE IF NOT EXISTS core.story_clusters (
+    claim_id        TEXT PRIMARY KEY,
+    cluster_id      TEXT NOT NULL
+);

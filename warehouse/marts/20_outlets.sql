@@ -17,6 +17,9 @@ published AS (
 ),
 cites AS (
     SELECT d.outlet,
+           list_sort(list_distinct(list(c.source_canonical) FILTER (
+               WHERE lower(c.source_canonical) NOT IN ('he', 'she', 'they', 'it', 'we', 'i', 'you', 'him', 'her', 'them')
+           ))) AS cited_sources,
            list_sort(list_distinct(list(c.source_canonical) FILTER (WHERE c.source_kind = 'publication'))) AS cited_outlets,
            list_sort(list_distinct(list(c.source_canonical) FILTER (WHERE c.source_kind = 'organization'))) AS cited_organizations
     FROM docs d JOIN core.claims c USING (doc_id)
@@ -51,6 +54,7 @@ SELECT
     coalesce(p.assertions, 0)         AS assertions,
     coalesce(p.direct_quotes, 0)      AS direct_quotes,
     coalesce(p.distinct_sources, 0)   AS distinct_sources,
+    coalesce(ct.cited_sources, [])    AS cited_sources,
     coalesce(ct.cited_outlets, [])    AS cited_outlets,
     coalesce(ct.cited_organizations, []) AS cited_organizations,
     coalesce(sf.syndicates_from, [])  AS syndicates_from,
@@ -74,6 +78,7 @@ COMMENT ON COLUMN marts.outlets.attributions IS 'Attributed claims in its docume
 COMMENT ON COLUMN marts.outlets.assertions IS 'Unattributed assertions in its documents';
 COMMENT ON COLUMN marts.outlets.direct_quotes IS 'Verbatim quotes in its documents';
 COMMENT ON COLUMN marts.outlets.distinct_sources IS 'Distinct speakers its documents cite';
+COMMENT ON COLUMN marts.outlets.cited_sources IS 'Every source its documents cite: people, organisations, publications and unnamed sources (speakers as in marts.speakers, unresolved pronouns left out)';
 COMMENT ON COLUMN marts.outlets.cited_outlets IS 'Publications its documents cite as sources (e.g. The Telegraph)';
 COMMENT ON COLUMN marts.outlets.cited_organizations IS 'Organisations its documents cite as sources';
 COMMENT ON COLUMN marts.outlets.syndicates_from IS 'Original outlets of the syndicated copies it published';

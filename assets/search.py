@@ -1,0 +1,41 @@
+"""Full-text search: DuckDB fts indexes over core.sentences and core.claims, and the table
+macros marts.search_sentences(q) / marts.search_claims(q) analysts call (claimhouse.search)."""
+
+import dagster as dg
+
+from claimhouse import search
+
+from .common import CORE_KEYS, DUCKDB_POOL, STAGING_DOCUMENTS
+from .resources import WarehouseResource
+
+
+@dg.asset(key=["marts", "search"], deps=[STAGING_DOCUMENTS, CORE_KEYS["sentences"], CORE_KEYS["claims"]],
+          group_name="marts", kinds={"duckdb", "sql"}, pool=DUCKDB_POOL,
+          description="Full-text indexes (DuckDB fts, BM25, Porter stemmer) over core.sentences and core.claims, "
+                      "and the table macros marts.search_sentences(q) and marts.search_claims(q). An index is "
+                      "rebuilt whole when its table changed (fts indexes are not incremental), skipped otherwise.",
+          metadata={"sql_file": "warehouse/search.sql"})
+def search_index(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        builds = search.build_search_index(con)
+    for b in builds:
+        context.log.info(f"{b.name}: {'rebuilt in ' + format(b.seconds, '.2f') + ' s' if b.rebuilt else 'unchanged'}"
+                         f" ({b.rows} rows)")
+    metadata: dict = {}
+    for b in builds:
+        metadata[f"{b.name} rebuilt"] = b.rebuilt
+        if b.name != "macros":
+            metadata[f"{b.name} rows"] = b.rows
+            metadata[f"{b.name} seconds"] = round(b.seconds, 3)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset_check(asset=search_index, name="search_index_covers_every_row", blocking=True, pool=DUCKDB_POOL,
+                description="Every row of core.sentences and core.claims is in its fts index, and "
+                            "marts.search_sentences / marts.search_claims run.")
+def search_index_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
+        problems = search.index_problems(con)
+    return dg.AssetCheckResult(passed=not problems, metadata={"problems": "; ".join(problems)[:2000]},
+                               description="every row indexed, macros run" if not problems
+                               else f"{len(problems)} problems: {'; '.join(problems)[:300]}")

