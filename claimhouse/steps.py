@@ -767,9 +767,9 @@ def _stored_embeddings(con: duckdb.DuckDBPyConnection):
 def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None) -> StepResult:
     """Embed each new claim once, keep its similar pairs across documents, rebuild the story clusters.
 
-    Cost grows with the new claims (each is compared once with every stored claim, one matrix
-    product per chunk); the clusters are rebuilt from the stored paraphrase pairs only.
-    Claims whose content cannot be embedded go to quarantine with their document (stage 'stories').
+    Each new claim is embedded once and compared once with every stored claim (one matrix product
+    per chunk); the clusters are rebuilt from the stored pairs only. Batches hold whole documents,
+    and a document with a claim that cannot be embedded goes to quarantine whole (stage 'stories').
     """
     from . import stories
 
@@ -784,11 +784,10 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         select c.claim_id, c.doc_id, c.content_text from core.claims c
         where c.claim_id not in (select claim_id from core.claim_embeddings)
           and c.doc_id not in (select doc_id from quarantine.documents where doc_id is not null and stage = 'stories')
-        order by c.claim_id""").fetchall()
+        order by c.doc_id, c.claim_id""").fetchall()
     rep = progress.reporter()
     rep.start("stories", len(pending))
-    for start in range(0, len(pending), STORY_BATCH):
-        batch = pending[start:start + STORY_BATCH]
+    for batch in _whole_documents(pending, STORY_BATCH):
         if embedder is None:
             embedder = stories.Embedder(threads=max(1, workers))
         vecs, bad = _embed_claims(embedder, batch)
@@ -836,6 +835,18 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
     else:
         result.extra["clusters"] = con.execute("select count(distinct cluster_id) from core.story_clusters").fetchone()[0]
     return result
+
+
+def _whole_documents(rows: list[tuple[str, str, str]], size: int) -> Iterable[list[tuple[str, str, str]]]:
+    """Batches of about `size` (claim_id, doc_id, content) rows, sorted by document, never splitting one."""
+    batch: list[tuple[str, str, str]] = []
+    for row in rows:
+        if len(batch) >= size and row[1] != batch[-1][1]:
+            yield batch
+            batch = []
+        batch.append(row)
+    if batch:
+        yield batch
 
 
 def _embed_claims(embedder, batch: list[tuple[str, str, str]]):

@@ -72,6 +72,12 @@ def test_average_linkage_does_not_chain_different_claims():
     assert got["a"].startswith("st_") and stories.clusters(reversed(pairs)) == got  # order does not matter
 
 
+def test_story_batches_never_split_a_document():
+    rows = [(f"c{i}", f"d{i // 3}", "x") for i in range(10)]
+    batches = [[r[0] for r in b] for b in steps._whole_documents(rows, 4)]
+    assert batches == [["c0", "c1", "c2", "c3", "c4", "c5"], ["c6", "c7", "c8", "c9"]]
+
+
 # ---------------------------------------------------------------- the step on a small real warehouse
 class _FailsOn:
     """The real embedder, except that it raises on texts containing a marker (a broken document)."""
