@@ -15,7 +15,7 @@ _DESCRIPTIONS = {
     "claim_pairs": "Claims from different documents with similar content (sentence embeddings, all-MiniLM-L6-v2): "
                    "paraphrase, contradiction or related.",
     "story_clusters": "The story cluster of each claim that is told again in another document "
-                      "(connected paraphrase pairs).",
+                      "(average linkage over the stored pairs).",
 }
 _PREVIEWS = {
     "claims": "select claim_type, source_canonical, cue_text, content_text, is_direct_quote, is_hedged "

@@ -71,7 +71,7 @@ LEFT JOIN contradictions x USING (cluster_id)
 GROUP BY k.cluster_id
 ORDER BY outlets DESC, documents DESC, claims DESC, k.cluster_id;
 
-COMMENT ON TABLE marts.story_clusters IS 'One row per story: a claim told in at least two documents, in the same or other words (paraphrase pairs of core.claim_pairs, joined transitively), with the first outlet that carried it and the claims that contradict it. Copies of the same story count once.';
+COMMENT ON TABLE marts.story_clusters IS 'One row per story: a claim told in at least two documents, in the same or other words (claims grouped by average linkage over core.claim_pairs, mean similarity at least 0.72), with the first outlet that carried it and the claims that contradict it. Copies of the same story count once.';
 COMMENT ON COLUMN marts.story_clusters.cluster_id IS 'Story cluster id (core.story_clusters.cluster_id)';
 COMMENT ON COLUMN marts.story_clusters.claim IS 'The member claim closest on average to the others, standing for the story';
 COMMENT ON COLUMN marts.story_clusters.claims IS 'Claims in the cluster';
