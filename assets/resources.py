@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from claimhouse import warehouse
+from claimhouse import gate, warehouse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = REPO_ROOT / "seeds"
@@ -45,3 +45,30 @@ class CorpusResource(dg.ConfigurableResource):
     @property
     def path(self) -> Path:
         return Path(self.seeds_dir)
+
+
+class QualityPolicyResource(dg.ConfigurableResource):
+    """Thresholds of the quality gate (claimhouse.gate), as dbt's warn_if / error_if.
+
+    Defaults come from the environment (CLAIMHOUSE_WARN_IF_SHARE, CLAIMHOUSE_ERROR_IF_SHARE,
+    CLAIMHOUSE_ERROR_MIN_DOCUMENTS, CLAIMHOUSE_MAX_DROP_SHARE, CLAIMHOUSE_MAX_DROP_ROWS), else
+    claimhouse.gate.Policy's.
+    """
+
+    warn_if_share: float = Field(default_factory=lambda: gate.Policy.from_env().warn_if_share,
+                                 description="Warn when more than this share of a run's checked documents fails "
+                                             "row rules (they are quarantined)")
+    error_if_share: float = Field(default_factory=lambda: gate.Policy.from_env().error_if_share,
+                                  description="Stop the run when more than this share of the checked documents "
+                                              "fails row rules (a regression: nothing is quarantined)")
+    error_min_documents: int = Field(default_factory=lambda: gate.Policy.from_env().error_min_documents,
+                                     description="... and at least this many documents")
+    max_drop_share: float = Field(default_factory=lambda: gate.Policy.from_env().max_drop_share,
+                                  description="Stop when a table lost more than this share of its rows since its "
+                                              "last passing check")
+    max_drop_rows: int = Field(default_factory=lambda: gate.Policy.from_env().max_drop_rows,
+                               description="... and at least this many rows")
+
+    def policy(self) -> gate.Policy:
+        return gate.Policy(self.warn_if_share, self.error_if_share, self.error_min_documents,
+                           self.max_drop_share, self.max_drop_rows)

@@ -44,6 +44,7 @@ validation, once per process, with one cached ephemeral context.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -103,6 +104,7 @@ class Failure:
     unexpected_count: int
     examples: list[dict]  # up to MAX_EXAMPLES rows: key column(s) + offending value(s); JSON-friendly
     description: str  # "staging.documents.text contains markup (3 rows)"
+    rule: str | None = None  # the row rule (quarantine reason), None for a blocking expectation
 
 
 @dataclass
@@ -111,10 +113,28 @@ class QualityReport:
     rows_checked: int
     expectations: int  # number of expectations evaluated
     failures: list[Failure] = field(default_factory=list)
+    documents_checked: int = 0  # distinct documents among the rows checked (suites with row rules)
+    # documents failing a row rule: doc_id -> (rule, detail), the first failing rule in suite order
+    failing_documents: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def success(self) -> bool:
         return not self.failures
+
+    @property
+    def blocking_failures(self) -> list[Failure]:
+        """Failures that mean the pipeline itself is broken (schema, keys, references)."""
+        return [f for f in self.failures if not f.rule]
+
+    @property
+    def row_failures(self) -> list[Failure]:
+        """Failures of row rules: their documents can be quarantined and the rest flows on."""
+        return [f for f in self.failures if f.rule]
+
+    @property
+    def failing_share(self) -> float:
+        """Share of the checked documents that fail a row rule."""
+        return len(self.failing_documents) / self.documents_checked if self.documents_checked else 0.0
 
     def summary(self, examples_per_failure: int = 5) -> str:
         """Short multi-line text naming which rows fail and why."""
@@ -128,7 +148,7 @@ class QualityReport:
              f"{_rows(self.rows_checked)} checked)")
         ]
         for failure in self.failures:
-            lines.append(f"- {failure.description}")
+            lines.append(f"- {failure.description}" + (f" [row rule: {failure.rule}]" if failure.rule else ""))
             shown = failure.examples[:examples_per_failure]
             for example in shown:
                 lines.append("    " + " ".join(f"{k}={v!r}" for k, v in example.items()))
@@ -160,14 +180,21 @@ class Check:
     description: str
     context: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()  # regexes whose first match is shown in examples
+    rule: str | None = None  # a row rule: a failing row sends its document to quarantine with this reason
+
+    @property
+    def severity(self) -> str:
+        """'row' (the document is quarantined) or 'blocking' (the pipeline itself is broken)."""
+        return "row" if self.rule else "blocking"
 
     @property
     def column(self) -> str | None:
         return self.columns[0] if self.columns else None
 
     def describe(self) -> str:
-        """Short rule text, e.g. 'expect_column_values_to_be_unique(doc_id)'."""
-        return f"{self.type}({', '.join(self.columns)})"
+        """Short rule text, e.g. 'expect_column_values_to_be_unique(doc_id)' or 'markup_in_text: ...'."""
+        text = f"{self.type}({', '.join(self.columns)})"
+        return f"{self.rule}: {text}" if self.rule else text
 
     @property
     def type(self) -> str:
@@ -178,6 +205,17 @@ class Check:
 def unique(column: str) -> Check:
     return Check("ExpectColumnValuesToBeUnique", {"column": column}, (column,),
                  "{table}.{column} has duplicate values ({rows})")
+
+
+def row_rule(reason: str, check: Check) -> Check:
+    """``check`` as a row rule: each failing row sends its document to quarantine with ``reason``."""
+    return dataclasses.replace(check, rule=reason)
+
+
+def is_null(column: str, what: str) -> Check:
+    """Values must be NULL; a non-NULL value is what went wrong (e.g. the markup found)."""
+    return Check("ExpectColumnValuesToBeNull", {"column": column}, (column,),
+                 "{table}: " + what + " ({rows})")
 
 
 def not_null(column: str) -> Check:
@@ -251,6 +289,12 @@ class TableSuite:
     query: str  # plain DuckDB SELECT producing the frame; wrappable as a subquery
     checks: tuple[Check, ...]
     chunk_rows: int = CHUNK_ROWS
+    stage: str | None = None  # quarantine stage of the documents that fail a row rule
+    doc_column: str = "doc_id"  # the column naming a row's document (row rules need it)
+
+    @property
+    def has_row_rules(self) -> bool:
+        return any(c.rule for c in self.checks)
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -259,6 +303,8 @@ class TableSuite:
     @property
     def required_columns(self) -> tuple[str, ...]:
         cols: dict[str, None] = dict.fromkeys(self.key)
+        if self.has_row_rules:
+            cols[self.doc_column] = None
         for check in self.checks:
             cols.update(dict.fromkeys(check.columns))
             cols.update(dict.fromkeys(check.context))
@@ -268,6 +314,8 @@ class TableSuite:
     def index_columns(self) -> list[str]:
         """Columns GX reports for each unexpected row (key + all example context)."""
         cols: dict[str, None] = dict.fromkeys(self.key)
+        if self.has_row_rules:
+            cols[self.doc_column] = None
         for check in self.checks:
             cols.update(dict.fromkeys(check.context))
         return list(cols)
@@ -279,9 +327,15 @@ CHECK_QUERIES: dict[str, str] = {}  # table -> DuckDB SELECT producing that fram
 
 
 def register_suite(table: str, *, key: Sequence[str], query: str, checks: Sequence[Check],
-                   chunk_rows: int = CHUNK_ROWS) -> TableSuite:
-    """Define (or replace) the suite of ``table``; also fills REQUIRED_COLUMNS and CHECK_QUERIES."""
-    suite = TableSuite(table, tuple(key), query.strip(), tuple(checks), chunk_rows)
+                   chunk_rows: int = CHUNK_ROWS, stage: str | None = None) -> TableSuite:
+    """Define (or replace) the suite of ``table``; also fills REQUIRED_COLUMNS and CHECK_QUERIES.
+
+    ``stage``: the quarantine stage of documents failing a row rule of this suite (needed
+    when any check is a ``row_rule``).
+    """
+    if stage is None and any(c.rule for c in checks):
+        raise ValueError(f"{table}: a suite with row rules needs the quarantine stage")
+    suite = TableSuite(table, tuple(key), query.strip(), tuple(checks), chunk_rows, stage)
     SUITES[table] = suite
     REQUIRED_COLUMNS[table] = suite.required_columns
     CHECK_QUERIES[table] = suite.query
@@ -351,27 +405,30 @@ register_suite(
     query="""
 select d.doc_id, d.source_path, d.text, d.language, d.duplicate_of,
        cast(d.published_at as timestamp) as published_at,
+       claimhouse_leftover_markup(d.text, r.content, r.encoding, d.source_format) as leftover_markup,
        (d.duplicate_of is null
         or (d.duplicate_of <> d.doc_id
             and exists (select 1 from staging.documents t where t.doc_id = d.duplicate_of)))
            as duplicate_target_exists
 from staging.documents d
+left join raw.documents r on r.doc_id = d.doc_id
 """,
     checks=[
         not_null("doc_id"),
         unique("doc_id"),
-        not_null("text"),
-        min_length("text", 1),
-        matches("text", r"\S", "is blank"),
-        not_matching_any("text", MARKUP_PATTERNS, "markup"),
-        not_matching_any("text", BOILERPLATE_PATTERNS, "boilerplate"),
-        matches("language", r"^[a-z]{2}$", "is not an ISO 639-1 code"),
+        row_rule("empty_text", not_null("text")),
+        row_rule("empty_text", min_length("text", 1)),
+        row_rule("blank_text", matches("text", r"\S", "is blank")),
+        row_rule("markup_in_text", is_null("leftover_markup", "text shows markup the page does not display")),
+        row_rule("boilerplate_in_text", not_matching_any("text", BOILERPLATE_PATTERNS, "boilerplate")),
+        row_rule("bad_language_code", matches("language", r"^[a-z]{2}$", "is not an ISO 639-1 code")),
         flag("duplicate_target_exists", "duplicate_of does not name another existing document",
              context=("duplicate_of",)),
-        between("published_at", datetime(1900, 1, 1), _published_max,
-                "is before 1900-01-01 or more than 2 days in the future"),
+        row_rule("implausible_date", between("published_at", datetime(1900, 1, 1), _published_max,
+                                             "is before 1900-01-01 or more than 2 days in the future")),
     ],
     chunk_rows=5_000,  # whole texts: keep batches small
+    stage="staging",
 )
 
 register_suite(
@@ -388,13 +445,15 @@ left join staging.documents d on d.doc_id = s.doc_id
     checks=[
         not_null("sentence_id"),
         unique("sentence_id"),
-        not_null("start_char"),
-        between("start_char", 0, None, "is negative"),
-        greater_than("end_char", "start_char", context=("doc_id",)),
+        row_rule("sentence_offsets", not_null("start_char")),
+        row_rule("sentence_offsets", between("start_char", 0, None, "is negative")),
+        row_rule("sentence_offsets", greater_than("end_char", "start_char", context=("doc_id",))),
         flag("document_exists", "doc_id refers to a missing staging document", context=("doc_id",)),
-        flag("offsets_match_text", "text differs from staging.documents.text[start_char:end_char]",
-             context=("doc_id", "start_char", "end_char")),
+        row_rule("sentence_offsets", flag("offsets_match_text",
+                                          "text differs from staging.documents.text[start_char:end_char]",
+                                          context=("doc_id", "start_char", "end_char"))),
     ],
+    stage="core",
 )
 
 register_suite(
@@ -415,19 +474,22 @@ from core.claims c
     checks=[
         not_null("claim_id"),
         unique("claim_id"),
-        not_null("claim_type"),
-        in_set("claim_type", CLAIM_TYPES),
-        not_null("content_text"),
-        min_length("content_text", 1),
-        flag("attribution_has_cue", "attribution without a cue_text", context=("cue_text",)),
+        row_rule("bad_claim_type", not_null("claim_type")),
+        row_rule("bad_claim_type", in_set("claim_type", CLAIM_TYPES)),
+        row_rule("empty_claim", not_null("content_text")),
+        row_rule("empty_claim", min_length("content_text", 1)),
+        row_rule("claim_without_cue", flag("attribution_has_cue", "attribution without a cue_text",
+                                           context=("cue_text",))),
         flag("sentence_exists", "sentence_id is not a sentence of the claim's document",
              context=("doc_id", "sentence_id")),
-        flag("content_offsets_in_text", "content_start/content_end fall outside the document text",
-             context=("doc_id",)),
-        not_null("is_direct_quote"),
-        not_null("is_hedged"),
-        not_null("is_negated"),
+        row_rule("claim_offsets", flag("content_offsets_in_text",
+                                       "content_start/content_end fall outside the document text",
+                                       context=("doc_id",))),
+        row_rule("claim_flags_missing", not_null("is_direct_quote")),
+        row_rule("claim_flags_missing", not_null("is_hedged")),
+        row_rule("claim_flags_missing", not_null("is_negated")),
     ],
+    stage="core",
 )
 
 register_suite(
@@ -450,17 +512,19 @@ left join staging.documents d on d.doc_id = q.doc_id
     checks=[
         not_null("quantity_id"),
         unique("quantity_id"),
-        not_null("value"),
-        flag("value_is_finite", "value is not a finite number", context=("value",)),
-        in_set("change", QUANTITY_CHANGES),
-        not_null("change"),
+        row_rule("quantity_not_finite", not_null("value")),
+        row_rule("quantity_not_finite", flag("value_is_finite", "value is not a finite number", context=("value",))),
+        row_rule("bad_quantity_change", in_set("change", QUANTITY_CHANGES)),
+        row_rule("bad_quantity_change", not_null("change")),
         flag("sentence_exists", "sentence_id is not a sentence of the quantity's document",
              context=("doc_id", "sentence_id")),
         flag("claim_exists", "claim_id is not a claim of the quantity's document",
              context=("doc_id", "claim_id")),
-        flag("surface_matches_text", "surface differs from staging.documents.text[start_char:end_char]",
-             context=("doc_id", "start_char", "end_char", "surface")),
+        row_rule("quantity_offsets", flag("surface_matches_text",
+                                          "surface differs from staging.documents.text[start_char:end_char]",
+                                          context=("doc_id", "start_char", "end_char", "surface"))),
     ],
+    stage="core",
 )
 
 register_suite(
@@ -478,15 +542,17 @@ left join staging.documents d on d.doc_id = e.doc_id
     checks=[
         not_null("mention_id"),
         unique("mention_id"),
-        not_null("label"),
-        in_set("label", ENTITY_LABELS),
-        not_null("canonical"),
-        min_length("canonical", 1),
-        flag("offsets_match_text", "text differs from staging.documents.text[start_char:end_char]",
-             context=("doc_id", "start_char", "end_char", "text")),
+        row_rule("bad_entity_label", not_null("label")),
+        row_rule("bad_entity_label", in_set("label", ENTITY_LABELS)),
+        row_rule("empty_entity_name", not_null("canonical")),
+        row_rule("empty_entity_name", min_length("canonical", 1)),
+        row_rule("entity_offsets", flag("offsets_match_text",
+                                        "text differs from staging.documents.text[start_char:end_char]",
+                                        context=("doc_id", "start_char", "end_char", "text"))),
         flag("sentence_exists", "sentence_id is not a sentence of the mention's document",
              context=("doc_id", "sentence_id")),
     ],
+    stage="core",
 )
 
 register_suite(
@@ -744,13 +810,14 @@ def validate_frames(table: str, frames: Iterable[pandas.DataFrame]) -> QualityRe
                     result = batch_definition.get_batch(batch_parameters={"dataframe": chunk}).validate(
                         gx_suites[ids],
                         result_format={
-                            "result_format": "SUMMARY",
+                            "result_format": "COMPLETE" if suite.has_row_rules else "SUMMARY",
                             "partial_unexpected_count": MAX_EXAMPLES,
                             "unexpected_index_column_names": index_columns,
                         },
                     )
                 for er in result.results:
                     merged.add_result(er)
+            merged.count_documents(chunk)
             merged.cross_chunk_uniqueness(chunk)
     return merged.report()
 
@@ -763,6 +830,7 @@ def iter_check_frames(con: Any, table: str, where: str | None = None, params: An
     ``params`` its prepared-statement parameters.
     """
     suite = _suite(table)
+    prepare_connection(con)
     sql = suite.query if not where else f"select * from ({suite.query}) as checked where {where}"
     reader = con.execute(sql, params).to_arrow_reader(chunk_rows or suite.chunk_rows)
     for batch in reader:
@@ -773,6 +841,43 @@ def validate_table(con: Any, table: str, where: str | None = None, params: Any =
                    chunk_rows: int | None = None) -> QualityReport:
     """Check ``table`` straight from a DuckDB connection, chunk by chunk."""
     return validate_frames(table, iter_check_frames(con, table, where, params, chunk_rows))
+
+
+# A fragment that may be markup (tag with attributes, script block, entity): only texts that hold one
+# are compared with their source page.
+_MARKUP_CANDIDATES = tuple(re.compile(p) for p in MARKUP_PATTERNS)
+
+
+def _leftover_markup_udf(text: str | None, content: bytes | None, encoding: str | None,
+                         source_format: str | None) -> str | None:
+    """SQL function claimhouse_leftover_markup: markup in the clean text that the source does not
+    display as text (``claimhouse.markup.leftover_markup``), or NULL."""
+    if not text or not any(p.search(text) for p in _MARKUP_CANDIDATES):
+        return None
+    from .markup import leftover_markup
+
+    try:
+        source = None
+        if content is not None:
+            try:
+                source = bytes(content).decode(encoding or "utf-8", "replace")
+            except LookupError:  # an encoding name Python does not know
+                source = bytes(content).decode("utf-8", "replace")
+        return leftover_markup(text, source, source_format)
+    except Exception as exc:  # noqa: BLE001 - a failing check must never stop the query
+        return f"(markup check failed: {type(exc).__name__})"
+
+
+def prepare_connection(con: Any) -> None:
+    """Register the SQL functions the check queries use (once per connection)."""
+    import duckdb
+
+    try:
+        con.create_function("claimhouse_leftover_markup", _leftover_markup_udf,
+                            ["VARCHAR", "BLOB", "VARCHAR", "VARCHAR"], "VARCHAR",
+                            null_handling="special", side_effects=False)
+    except (duckdb.CatalogException, duckdb.NotImplementedException):
+        pass  # already registered on this connection
 
 
 def _suite(table: str) -> TableSuite:
@@ -819,6 +924,8 @@ class _Merger:
         self.examples: dict[int, list[dict]] = {}
         self.errors: dict[int, str] = {}
         self.missing: dict[str, None] = {}
+        self.documents: set[str] = set()
+        self.failing: dict[str, tuple[int, str, str]] = {}  # doc_id -> (check index, rule, detail)
         self.seen: dict[str, dict] = {c.column: {} for c in suite.checks if c.expectation.endswith("BeUnique")}
         self.unique_check = {c.column: i for i, c in enumerate(suite.checks) if c.expectation.endswith("BeUnique")}
 
@@ -844,6 +951,12 @@ class _Merger:
             return
         result = er.result or {}
         self.counts[index] += int(result.get("unexpected_count") or 0)
+        if check.rule:
+            doc_column = self.suite.doc_column
+            for row in result.get("unexpected_index_list") or []:
+                doc = row.get(doc_column)
+                if doc is not None and (doc not in self.failing or index < self.failing[doc][0]):
+                    self.failing[doc] = (index, check.rule, self._detail(check, row))  # first rule of the suite
         rows = result.get("partial_unexpected_index_list") or []
         if not rows and result.get("partial_unexpected_list"):
             rows = [{check.column: v} for v in result["partial_unexpected_list"]]
@@ -869,6 +982,26 @@ class _Merger:
                     example["pattern"] = pattern
                     break
         examples.append(example)
+
+    def _detail(self, check: Check, row: Mapping[str, Any]) -> str:
+        """What a failing row shows: the matched text for patterns and found fragments, else the values."""
+        value = row.get(check.column)
+        if check.patterns and isinstance(value, str):
+            for pattern in check.patterns:
+                m = re.search(pattern, value)
+                if m:
+                    return _shorten(m.group(0))
+        if check.expectation == "ExpectColumnValuesToBeNull" and isinstance(value, str):
+            return _shorten(value)
+        what = check.description.split(" ({rows}")[0].format(table=self.suite.table, column=check.column,
+                                                                rows="")
+        shown = {c: _jsonable(row[c]) for c in (*self.suite.key, *check.columns, *check.context)
+                 if c in row and c != self.suite.doc_column}
+        return _shorten(what + ": " + " ".join(f"{k}={v!r}" for k, v in shown.items()), 300)
+
+    def count_documents(self, chunk: pandas.DataFrame) -> None:
+        if self.suite.has_row_rules and self.suite.doc_column in chunk.columns:
+            self.documents.update(chunk[self.suite.doc_column].dropna().tolist())
 
     def cross_chunk_uniqueness(self, chunk: pandas.DataFrame) -> None:
         """Count duplicates spanning chunks, as GX would have on the whole table.
@@ -926,9 +1059,12 @@ class _Merger:
                         expectation=check.type, column=check.column, unexpected_count=n,
                         examples=self.examples.get(index, []),
                         description=check.description.format(table=suite.table, column=check.column,
-                                                             rows=_rows(n))))
+                                                             rows=_rows(n)),
+                        rule=check.rule))
         return QualityReport(table=suite.table, rows_checked=self.rows,
-                             expectations=evaluated + 1, failures=failures)  # +1: required columns
+                             expectations=evaluated + 1, failures=failures,  # +1: required columns
+                             documents_checked=len(self.documents),
+                             failing_documents={d: (rule, detail) for d, (_, rule, detail) in sorted(self.failing.items())})
 
 
 def _exception_message(er: Any) -> str | None:

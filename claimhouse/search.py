@@ -32,7 +32,14 @@ CREATE TABLE IF NOT EXISTS meta.search_indexes (
     fingerprint   UBIGINT NOT NULL,   -- bit_xor of hash(id, columns...) over the rows indexed
     built_at      TIMESTAMP NOT NULL,
     build_seconds DOUBLE NOT NULL
-)"""
+);
+COMMENT ON TABLE meta.search_indexes IS 'Bookkeeping of the full-text indexes: what each index was built from, so a run whose tables did not change skips the rebuild.';
+COMMENT ON COLUMN meta.search_indexes.name IS 'Indexed table, or macros for warehouse/search.sql';
+COMMENT ON COLUMN meta.search_indexes.definition IS 'Id, columns and options of the index (SHA-256 of the SQL for macros)';
+COMMENT ON COLUMN meta.search_indexes.rows IS 'Rows indexed';
+COMMENT ON COLUMN meta.search_indexes.fingerprint IS 'bit_xor of hash(id, columns...) over the rows indexed';
+COMMENT ON COLUMN meta.search_indexes.built_at IS 'When the index was built (UTC)';
+COMMENT ON COLUMN meta.search_indexes.build_seconds IS 'How long the build took'"""
 
 
 @dataclass(frozen=True)

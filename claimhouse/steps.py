@@ -385,13 +385,50 @@ def retract_superseded(con: duckdb.DuckDBPyConnection) -> int:
     if not stale:
         return 0
     with transaction(con):
-        for table in ("core.quantities", "core.entities", "core.claims", "core.sentences",
-                      "core.analysed_documents", "staging.documents"):
-            con.execute(f"delete from {table} where doc_id in (select unnest(?))", [stale])
-        con.execute("update staging.documents set duplicate_of = null where duplicate_of in (select unnest(?))",
-                    [stale])
-        neardup.remove_documents(con, stale)
+        _remove_documents(con, stale, "staging")
     return len(stale)
+
+
+_CORE_ROWS = ("core.quantities", "core.entities", "core.claims", "core.sentences", "core.analysed_documents")
+
+
+def _remove_documents(con: duckdb.DuckDBPyConnection, doc_ids: list[str], from_stage: str) -> None:
+    """Delete the rows of ``doc_ids`` from ``from_stage`` ('staging' or 'core') and every layer below it.
+
+    Story links of removed claims are pruned by the next story step. Call inside a transaction.
+    """
+    for table in _CORE_ROWS:
+        con.execute(f"delete from {table} where doc_id in (select unnest(?))", [doc_ids])
+    if from_stage == "staging":
+        con.execute("delete from staging.documents where doc_id in (select unnest(?))", [doc_ids])
+        con.execute("update staging.documents set duplicate_of = null where duplicate_of in (select unnest(?))",
+                    [doc_ids])
+        neardup.remove_documents(con, doc_ids)
+
+
+def quarantine_documents(con: duckdb.DuckDBPyConnection, stage: str,
+                         failing: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """Send documents that failed a row rule to quarantine: one row each (stage, rule as reason,
+    what the rule matched as detail), their rows removed from ``stage`` ('staging' or 'core') and
+    below, in one transaction. A document quarantined at staging is not cleaned again, one
+    quarantined at core keeps its staging row and is not analysed again. Returns counts by reason.
+    """
+    if not failing:
+        return {}
+    if stage not in ("staging", "core"):
+        raise ValueError(f"row rules quarantine at staging or core, not {stage!r}")
+    ids = sorted(failing)
+    ts = now()
+    with transaction(con):
+        paths = dict(con.execute("select doc_id, source_path from raw.documents where doc_id in (select unnest(?))",
+                                 [ids]).fetchall())
+        quarantine(con, [{"source_path": paths.get(d, ""), "doc_id": d, "stage": stage, "reason": failing[d][0],
+                          "detail": failing[d][1], "seen_at": ts} for d in ids])
+        _remove_documents(con, ids, stage)
+    counts: dict[str, int] = {}
+    for reason, _ in failing.values():
+        counts[reason] = counts.get(reason, 0) + 1
+    return counts
 
 
 # ---------------------------------------------------------------- staging: clean

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -85,13 +86,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"[red]seeds folder {seeds} does not exist[/red]")
         return 2
     workers = args.workers or default_workers()
-    console.print(f"claimhouse: seeds [bold]{seeds}[/bold] → warehouse [bold]{wh}[/bold] ({workers} workers)")
+    console.print(f"claimhouse: seeds [bold]{seeds}[/bold] → warehouse [bold]{wh}[/bold] ({workers} worker{'s' if workers != 1 else ''})")
     defs = build_definitions(seeds_dir=seeds, warehouse_path=wh, workers=workers)
     job = defs.resolve_job_def("claimhouse_all")
     started = time.monotonic()
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=False, disable=args.quiet)
-    steps_done: list[str] = []
     with bar:
         ch_progress.set_reporter(RichReporter(bar))
         try:
@@ -99,43 +99,84 @@ def cmd_run(args: argparse.Namespace) -> int:
                 result = job.execute_in_process(
                     instance=instance, raise_on_error=False,
                     run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}})
+                instance_logs = instance.all_logs(result.run_id)
         finally:
             ch_progress.set_reporter(None)
     elapsed = time.monotonic() - started
 
-    checks = Table(title="checks (great-expectations suites, blocking)")
-    checks.add_column("check")
-    checks.add_column("result")
-    checks.add_column("detail")
-    failed_checks = 0
-    for ev in result.get_asset_check_evaluations():
-        ok = ev.passed
-        failed_checks += 0 if ok else 1
-        detail = ev.description or ""
-        checks.add_row(ev.check_name, "[green]passed[/green]" if ok else "[red]FAILED[/red]", detail)
+    log_path = _write_run_log(instance_logs, wh, result.run_id)
+    console.print(_summary(wh))
+    failed_checks = _print_checks(result)
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    skipped = sorted("/".join(k.path) for k in defs.resolve_asset_graph().get_all_asset_keys()
-                     if k not in materialized)
+    skipped = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k not in materialized]
+    layers: dict[str, list[str]] = {}
+    for key in sorted(skipped, key=lambda k: k.path):
+        layers.setdefault(key.path[0], []).append("/".join(key.path[1:]))
+    for layer, names in layers.items():
+        console.print(f"[yellow]blocked[/yellow] {layer}: {', '.join(names)} (not materialized: a check or step "
+                      "above failed)")
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            steps_done.append(f"{event.step_key}: {event.event_specific_data.error.message.strip()[:500]}")
-    console.print(_summary(wh))
-    console.print(checks)
-    for ev in result.get_asset_check_evaluations():
-        if not ev.passed:
-            summary = ev.metadata.get("summary")
-            console.print(f"[red]{ev.check_name}[/red]\n{summary.value if summary else ''}")
-    if skipped:
-        console.print(f"[yellow]not materialized (an upstream check or step failed):[/yellow] {', '.join(skipped)}")
-    for line in steps_done:
-        console.print(f"[red]step failed[/red] {line}")
+            message = event.event_specific_data.error.message.strip().splitlines()
+            console.print(f"[red]step failed[/red] {event.step_key}: {message[-1][:300] if message else ''}")
     if dg.AssetKey(["published", "report"]) in materialized:
         from claimhouse.report import report_dir
 
         console.print(f"report: [bold]{report_dir(wh) / 'index.html'}[/bold]")
-    console.print(f"finished in {elapsed:.1f} s: run {'succeeded' if result.success else 'FAILED'}, "
+    if log_path:
+        console.print(f"log: {log_path}")
+    console.print(f"finished in {elapsed:.1f} s: run {'succeeded' if result.success and not failed_checks else 'FAILED'}, "
                   f"{failed_checks} failed checks")
     return 0 if result.success and failed_checks == 0 and not skipped else 1
+
+
+def _print_checks(result) -> int:
+    """A count of the checks; a line for each that warned or failed, and for the failing ones
+    (severity ERROR) a few of their rows. Returns the number that failed."""
+    import dagster as dg
+
+    table = Table(title="checks that warned or failed (row rules quarantine; the others block)")
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("detail", overflow="fold")
+    passed, warned, failed = 0, 0, []
+    for ev in result.get_asset_check_evaluations():
+        if ev.passed:
+            passed += 1
+            continue
+        if ev.severity == dg.AssetCheckSeverity.WARN:
+            warned += 1
+            table.add_row(ev.check_name, "[yellow]warned[/yellow]", (ev.description or "")[:300])
+        else:
+            failed.append(ev)
+            table.add_row(ev.check_name, "[red]FAILED[/red]", (ev.description or "")[:300])
+    if table.row_count:
+        console.print(table)
+    for ev in failed:
+        summary = ev.metadata.get("summary")
+        text = summary.value if summary else ""
+        console.print(f"[red]{ev.check_name}[/red]\n" + "\n".join(text.splitlines()[:12]))
+    console.print(f"checks: {passed} passed, {warned} warned, {len(failed)} failed")
+    return len(failed)
+
+
+def _write_run_log(logs, warehouse_path: str, run_id: str) -> Path | None:
+    """Dagster's event log of the run, one line per event, in logs/ beside the warehouse."""
+    if not logs:
+        return None
+    folder = Path(warehouse_path).parent / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"run-{time.strftime('%Y%m%dT%H%M%S')}-{run_id[:8]}.log"
+        with open(path, "w", encoding="utf-8") as f:
+            for entry in logs:
+                when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.timestamp))
+                level = logging.getLevelName(entry.level)
+                kind = entry.dagster_event.event_type_value if entry.dagster_event else "LOG"
+                f.write(f"{when} {level} {kind} {entry.step_key or '-'} {entry.message}\n")
+        return path
+    except OSError:
+        return None
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -176,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--log-level", default="WARNING", help="Dagster log level on the console (default WARNING)")
+    run.add_argument("--log-level", default="CRITICAL",
+                     help="Dagster's events on the console from this level (DEBUG, INFO, WARNING, ERROR; default: "
+                          "none). Every event also goes to the run's log file in logs/ beside the warehouse")
     run.set_defaults(fn=cmd_run)
     sql = sub.add_parser("sql", help="run one SQL query against the warehouse (read-only) and print a table")
     sql.add_argument("query")

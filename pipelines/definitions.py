@@ -4,7 +4,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import ALL_ASSETS, ASSET_CHECKS
-from assets.resources import CorpusResource, WarehouseResource, default_seeds_dir, default_warehouse_path
+from assets.resources import CorpusResource, QualityPolicyResource, WarehouseResource, default_seeds_dir, default_warehouse_path
 from claimhouse.parallel import default_workers
 
 from .jobs import claimhouse_job
@@ -28,6 +28,7 @@ def build_definitions(seeds_dir: str | None = None, warehouse_path: str | None =
             "warehouse": WarehouseResource(path=warehouse_path or default_warehouse_path(),
                                            workers=workers or default_workers()),
             "corpus": CorpusResource(seeds_dir=seeds_dir or default_seeds_dir()),
+            "quality_policy": QualityPolicyResource(),
         },
     )
 

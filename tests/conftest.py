@@ -59,14 +59,18 @@ def clean_seed(path: Path) -> str:
     return clean(detect(path.read_bytes(), str(path)), str(path)).text
 
 
-def slip_bad_document(warehouse: Path) -> None:
-    """Write a staging document with markup left in it, as if cleaning had let it through."""
+def slip_bad_document(warehouse: Path, doc_id: str = "dbad", text: str = "Loading comments... <div>menu</div>",
+                      duplicate_of: str | None = None) -> None:
+    """Write a staging document as if cleaning had let it through (by default with boilerplate left in it)."""
     import duckdb
 
+    path = f"/x/{doc_id}.html"
     with duckdb.connect(str(warehouse)) as con:
+        con.execute("""insert into raw.documents values (?, ?, 'html', ?, 1, now()::timestamp, 'utf-8', ?::blob)""",
+                    [doc_id, path, doc_id.ljust(64, "0"), text])
         con.execute("""insert into staging.documents (doc_id, source_path, source_format, text, text_sha256,
-                           word_count, cleaned_at)
-                       values ('dbad', '/x/bad.html', 'html', 'Loading comments... <div>menu</div>', 'x', 4,
-                               now()::timestamp + interval 1 hour)""")
-        con.execute("insert into raw.files values ('/x/bad.html', 1, 1, 'x', 'dbad', now(), now())")
-        con.execute("insert into raw.file_documents values ('/x/bad.html', 'dbad')")
+                           word_count, cleaned_at, duplicate_of)
+                       values (?, ?, 'html', ?, 'x', 4, now()::timestamp + interval 1 hour, ?)""",
+                    [doc_id, path, text, duplicate_of])
+        con.execute("insert into raw.files values (?, 1, 1, 'x', ?, now(), now())", [path, doc_id])
+        con.execute("insert into raw.file_documents values (?, ?)", [path, doc_id])

@@ -23,9 +23,11 @@ def test_cli_run_prints_summary_and_sql_reads_it(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     for label in ("documents (clean)", "sentences", "claims", "quantities", "entities", "quarantined",
-                  "raw: empty", "gx_staging_documents", "gx_marts_speakers"):
+                  "raw: empty", " warned, 0 failed", "run succeeded"):
         assert label in out, f"{label!r} missing from the summary"
     assert "FAILED" not in out
+    log = next(line for line in out.splitlines() if line.startswith("log: ")).split("log: ", 1)[1].strip()
+    assert "STEP_SUCCESS staging__documents" in open(log, encoding="utf-8").read()  # Dagster's events: in the log
     proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "sql", "--warehouse", str(wh),
                            "select speaker, claims from marts.speakers where speaker = 'Angelica Evans'"],
                           cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
@@ -46,6 +48,9 @@ def test_cli_exits_nonzero_when_a_blocking_check_fails(tmp_path):
                           env={**os.environ, "COLUMNS": "200"}, timeout=900)
     assert proc.returncode == 1
     assert "gx_raw_documents" in proc.stdout and "not-a-hash" in proc.stdout
+    # briefly: one line per blocked layer, no Dagster error lines on the console
+    assert "blocked staging: documents" in proc.stdout and "blocked marts:" in proc.stdout
+    assert "ERROR" not in proc.stdout + proc.stderr and len(proc.stdout.splitlines()) < 60
 
 
 def _rows(wh, table, order):

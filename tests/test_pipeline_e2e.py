@@ -208,20 +208,60 @@ def test_changed_file_replaces_its_old_version(tmp_path):
     assert query(wh, "select count(*) from raw.documents")[0][0] == 2  # raw keeps both versions
 
 
-def test_blocking_check_stops_the_marts(tmp_path):
+def _materialized(result) -> set[str]:
+    return {"/".join(e.asset_key.path) for e in result.get_asset_materialization_events()}
+
+
+def test_a_bad_row_costs_its_document_not_the_run(tmp_path):
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
     wh = tmp_path / "w.duckdb"
     assert run_pipeline(seeds, wh).success
-    slip_bad_document(wh)  # bad data slips into staging behind the pipeline's back
+    slip_bad_document(wh)  # boilerplate slips into staging behind the pipeline's back
     result = run_pipeline(seeds, wh)
-    evals = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    check = evals["gx_staging_documents"]
-    assert not check.passed
-    assert "dbad" in check.metadata["summary"].value  # the failure names the row
-    materialized = {"/".join(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert result.success
+    check = {e.check_name: e for e in result.get_asset_check_evaluations()}["gx_staging_documents"]
+    assert not check.passed and check.severity.value == "WARN"  # warns; blocks nothing
+    assert check.metadata["documents_failing_row_rules"].value == 1
+    assert check.metadata["quarantined_by_rule"].value == {"boilerplate_in_text": 1}
+    assert check.metadata["error_if_share"].value == 0.05
+    assert query(wh, "select stage, reason, detail from quarantine.documents where doc_id = 'dbad'") == [
+        ("staging", "boilerplate_in_text", "Loading comments")]
+    assert query(wh, "select count(*) from staging.documents where doc_id = 'dbad'")[0][0] == 0
+    assert {"core/claims", "marts/speakers", "published/warehouse"} <= _materialized(result)
+    # the next run has nothing left to warn about
+    again = run_pipeline(seeds, wh)
+    assert all(e.passed for e in again.get_asset_check_evaluations())
+
+
+def test_a_regression_on_many_documents_stops_the_marts(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    wh = tmp_path / "w.duckdb"
+    assert run_pipeline(seeds, wh).success
+    for i in range(3):  # 3 of 3 new documents keep markup: the cleaner regressed
+        slip_bad_document(wh, f"dbad{i}", f'Story {i}. <div class="share-bar">Share</div>')
+    result = run_pipeline(seeds, wh)
+    check = {e.check_name: e for e in result.get_asset_check_evaluations()}["gx_staging_documents"]
+    assert not check.passed and check.severity.value == "ERROR"
+    assert check.metadata["failing_share"].value == 1.0
+    assert "dbad0" in check.metadata["summary"].value  # the failure names the rows
+    assert query(wh, "select count(*) from quarantine.documents where doc_id like 'dbad%'")[0][0] == 0
+    materialized = _materialized(result)
     assert "staging/documents" in materialized
     assert not any(k.startswith(("core/", "marts/")) for k in materialized), materialized
+
+
+def test_a_broken_reference_blocks(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    wh = tmp_path / "w.duckdb"
+    assert run_pipeline(seeds, wh).success
+    slip_bad_document(wh, "dorphan", "A clean sentence about the talks.", duplicate_of="d_missing")
+    result = run_pipeline(seeds, wh)
+    check = {e.check_name: e for e in result.get_asset_check_evaluations()}["gx_staging_documents"]
+    assert check.severity.value == "ERROR" and "duplicate_of" in check.description
+    assert not any(k.startswith("marts/") for k in _materialized(result))
 
 
 def test_near_duplicate_copy_points_to_the_first_and_counts_once(tmp_path):

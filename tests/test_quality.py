@@ -87,6 +87,7 @@ def _load_good_rows(con: duckdb.DuckDBPyConnection) -> None:
 def warehouse() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute(SCHEMA.read_text())
+    q.prepare_connection(con)
     _load_good_rows(con)
     for mart in MARTS.glob("*.sql"):  # the marts built from those rows
         con.execute(mart.read_text())
@@ -99,6 +100,7 @@ def bad_warehouse() -> duckdb.DuckDBPyConnection:
     """The good rows plus one broken row per cross-table condition (no constraints violated)."""
     con = duckdb.connect(":memory:")
     con.execute(SCHEMA.read_text())
+    q.prepare_connection(con)
     _load_good_rows(con)
     con.execute(
         "insert into staging.documents values ('d3', 'seeds/c.html', 'html', null, null, null, null, null, null,"
@@ -153,14 +155,19 @@ def test_check_queries_wrap_as_subquery_and_give_same_frame(warehouse):
 def test_broken_warehouse_names_offending_rows(bad_warehouse):
     staging = q.validate_table(bad_warehouse, "staging.documents")
     assert not staging.success
-    markup = failure(staging, "expect_column_values_to_not_match_regex_list", "text")
-    assert markup.examples[0]["doc_id"] == "d3" and "<b class=" in markup.examples[0]["text"]
+    markup = failure(staging, "expect_column_values_to_be_null", "leftover_markup")
+    assert markup.rule == "markup_in_text"
+    assert markup.examples[0]["doc_id"] == "d3" and "<b class=" in markup.examples[0]["leftover_markup"]
     descriptions = "\n".join(f.description for f in staging.failures)
-    assert "staging.documents.text contains markup (1 row)" in descriptions
+    assert "staging.documents: text shows markup the page does not display (1 row)" in descriptions
     assert "staging.documents.text contains boilerplate (1 row)" in descriptions
     assert "language" in descriptions and "published_at" in descriptions
     dup = failure(staging, "expect_column_values_to_be_in_set", "duplicate_target_exists")
     assert dup.examples == [{"doc_id": "d3", "duplicate_target_exists": False, "duplicate_of": "d_missing"}]
+    assert dup.rule is None and staging.blocking_failures == [dup]  # a broken reference blocks
+    # every other failure is a row rule: d3 goes to quarantine for the first rule it breaks
+    assert staging.failing_documents == {"d3": ("markup_in_text", '<b class="x">')}
+    assert staging.documents_checked == 4 and staging.failing_share == 0.25
 
     sentences = q.validate_table(bad_warehouse, "core.sentences")
     offsets = failure(sentences, "expect_column_values_to_be_in_set", "offsets_match_text")
@@ -239,6 +246,7 @@ def staging_frame(texts, **overrides) -> pd.DataFrame:
         "duplicate_of": [None] * n,
         "duplicate_target_exists": [True] * n,
         "published_at": pd.to_datetime(["2024-01-01"] * n),
+        "leftover_markup": [None] * n,
     }
     base.update(overrides)
     return pd.DataFrame(base)
@@ -253,15 +261,45 @@ def test_staging_clean_text_passes():
     assert report.success, report.summary()
 
 
-@pytest.mark.parametrize("dirty", [
-    '<p class="lead">Hello</p>', "a <div id='x'> b", "a&nbsp;b", "Tom &amp; Jerry",
-    "<script>var a</script>", 'x <span data-id="3">y',
+def _staging_with_sources(rows: list[tuple[str, str, str]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse with (clean text, raw page, format) documents d0, d1, ..."""
+    con = duckdb.connect(":memory:")
+    con.execute(SCHEMA.read_text())
+    q.prepare_connection(con)
+    for i, (text, page, fmt) in enumerate(rows):
+        con.execute("insert into raw.documents values (?, 'p', ?, ?, 1, now(), 'utf-8', ?::blob)",
+                    [f"d{i}", fmt, SHA, page.encode()])
+        con.execute("insert into staging.documents (doc_id, source_path, source_format, text, text_sha256, word_count,"
+                    " cleaned_at) values (?, 'p', ?, ?, 'x', 1, now())", [f"d{i}", fmt, text])
+    return con
+
+
+@pytest.mark.parametrize("dirty, fragment", [
+    ('<p class="lead">Hello</p>', '<p class="lead">'), ("a <div id='x'> b", "<div id='x'>"),
+    ("a&nbsp;b", "&nbsp;"), ("Tom &amp; Jerry", "&amp;"), ("<script>var a</script>", "<script>var a</script>"),
+    ('x <span data-id="3">y', '<span data-id="3">'),
 ])
-def test_staging_markup_is_flagged(dirty):
-    report = q.validate_frame("staging.documents", staging_frame(["Clean text.", dirty]))
-    f = failure(report, "expect_column_values_to_not_match_regex_list", "text")
-    assert f.description == "staging.documents.text contains markup (1 row)"
-    assert f.examples[0]["doc_id"] == "d1" and f.examples[0]["text"] == dirty
+def test_staging_markup_left_behind_is_a_row_rule(dirty, fragment):
+    # the page itself holds the markup unescaped: it was markup, and the cleaner let it through
+    con = _staging_with_sources([("Clean text.", "<p>Clean text.</p>", "html"),
+                                 (dirty, f"<html><body><p>{dirty}</p></body></html>", "html")])
+    report = q.validate_table(con, "staging.documents")
+    f = failure(report, "expect_column_values_to_be_null", "leftover_markup")
+    assert f.description == "staging.documents: text shows markup the page does not display (1 row)"
+    assert f.examples[0]["doc_id"] == "d1" and fragment in f.examples[0]["leftover_markup"]
+    assert report.failing_documents["d1"][0] == "markup_in_text" and fragment in report.failing_documents["d1"][1]
+    assert not report.blocking_failures
+
+
+def test_markup_the_page_displays_as_text_is_not_flagged():
+    code = 'print(&quot;hello&quot;)'  # a code sample: the page shows the entity itself
+    escaped = 'Use these <abbr title="HyperText Markup Language">HTML</abbr> tags: <a href="" title=""> <abbr title="">'
+    con = _staging_with_sources([
+        (code, "<pre>print(&amp;quot;hello&amp;quot;)</pre>", "html"),
+        (escaped, '<p>Use these &lt;abbr title=&quot;HyperText Markup Language&quot;&gt;HTML&lt;/abbr&gt; tags: '
+                  '&lt;a href=&quot;&quot; title=&quot;&quot;&gt; &lt;abbr title=&quot;&quot;&gt;</p>', "html")])
+    report = q.validate_table(con, "staging.documents")
+    assert report.success, report.summary()
 
 
 def test_staging_boilerplate_patterns_each_flagged():
@@ -276,11 +314,11 @@ def test_staging_boilerplate_patterns_each_flagged():
 
 
 def test_long_offending_text_is_windowed_around_the_match():
-    text = "x" * 500 + " <div class='ad'> " + "y" * 500
+    text = "x" * 500 + " SUBSCRIBE TO US " + "y" * 500
     f = failure(q.validate_frame("staging.documents", staging_frame([text])),
                 "expect_column_values_to_not_match_regex_list", "text")
     shown = f.examples[0]["text"]
-    assert len(shown) <= q.MAX_CHARS + 2 and "<div class='ad'>" in shown and shown.startswith("…")
+    assert len(shown) <= q.MAX_CHARS + 2 and "SUBSCRIBE TO US" in shown and shown.startswith("…")
 
 
 def test_staging_other_columns():

@@ -116,8 +116,8 @@ COMMENT ON TABLE quarantine.documents IS 'One row per input that a stage could n
 COMMENT ON COLUMN quarantine.documents.source_path IS 'Input path';
 COMMENT ON COLUMN quarantine.documents.doc_id IS 'raw.documents.doc_id of the refused content';
 COMMENT ON COLUMN quarantine.documents.stage IS 'Which step refused it: raw, staging, core, stories';
-COMMENT ON COLUMN quarantine.documents.reason IS 'Machine-readable reason: empty, binary, malformed_json, not_utf8_decodable, no_text, timeout, unsupported_language ...';
-COMMENT ON COLUMN quarantine.documents.detail IS 'Human-readable error';
+COMMENT ON COLUMN quarantine.documents.reason IS 'Machine-readable reason (the README lists them all): empty, binary, symlink_outside, no_text, timeout, worker_crashed, unsupported_language ...; for a row rule of a check, the rule (markup_in_text, sentence_offsets ...)';
+COMMENT ON COLUMN quarantine.documents.detail IS 'Human-readable error; for a row rule, the text the rule matched';
 COMMENT ON COLUMN quarantine.documents.seen_at IS 'When it was refused (UTC)';
 
 COMMENT ON TABLE core.claim_embeddings IS 'One sentence embedding per claim content (all-MiniLM-L6-v2, 384 dimensions, L2-normalised, so the dot product is the cosine similarity); computed once per claim.';
@@ -134,3 +134,9 @@ COMMENT ON COLUMN core.claim_pairs.relation IS 'paraphrase (the same claim in ot
 COMMENT ON TABLE core.story_clusters IS 'Story cluster of each claim that has a paraphrase in another document: claims whose mean pairwise similarity (core.claim_pairs) is at least 0.72, grouped by average linkage.';
 COMMENT ON COLUMN core.story_clusters.claim_id IS 'core.claims.claim_id';
 COMMENT ON COLUMN core.story_clusters.cluster_id IS 'Story cluster (marts.story_clusters.cluster_id); stable for the same set of pairs';
+COMMENT ON TABLE meta.check_watermarks IS 'Bookkeeping of the quality checks: each check validates the rows loaded after checked_through; it moves only when the check does not fail.';
+COMMENT ON COLUMN meta.check_watermarks.check_name IS 'Asset check name (gx_<schema>_<table>)';
+COMMENT ON COLUMN meta.check_watermarks.checked_through IS 'Load time (UTC) of the newest rows that passed this check';
+COMMENT ON TABLE meta.check_row_counts IS 'Row count of each checked table after its last check that did not fail: a sudden drop below it fails the next check (claimhouse.gate).';
+COMMENT ON COLUMN meta.check_row_counts.check_name IS 'Asset check name (gx_<schema>_<table>)';
+COMMENT ON COLUMN meta.check_row_counts.row_count IS 'Rows of the checked table then';

@@ -186,3 +186,9 @@ CREATE TABLE IF NOT EXISTS core.story_clusters (
     claim_id        TEXT PRIMARY KEY,
     cluster_id      TEXT NOT NULL
 );
+
+-- Row count of each checked table after its last passing check: a sudden drop stops the run.
+CREATE TABLE IF NOT EXISTS meta.check_row_counts (
+    check_name      TEXT PRIMARY KEY,
+    row_count       BIGINT NOT NULL
+);

@@ -1,0 +1,113 @@
+"""The quality gate (claimhouse.gate) on a real DuckDB warehouse: row rules quarantine, the rest blocks."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from claimhouse import gate, quality
+from claimhouse.warehouse import init_schema
+
+SHA = "ab" * 32
+
+
+@pytest.fixture()
+def con():
+    c = duckdb.connect(":memory:")
+    init_schema(c)
+    quality.prepare_connection(c)
+    yield c
+    c.close()
+
+
+def add_doc(con, doc_id: str, text: str, page: str | None = None) -> None:
+    con.execute("insert into raw.documents values (?, ?, 'html', ?, 1, now()::timestamp, 'utf-8', ?::blob)",
+                [doc_id, f"/seeds/{doc_id}.html", SHA, (page if page is not None else f"<p>{text}</p>").encode()])
+    con.execute("insert into raw.file_documents values (?, ?)", [f"/seeds/{doc_id}.html", doc_id])
+    con.execute("insert into staging.documents (doc_id, source_path, source_format, text, text_sha256, word_count,"
+                " cleaned_at, language) values (?, ?, 'html', ?, 'x', 3, now()::timestamp, 'en')",
+                [doc_id, f"/seeds/{doc_id}.html", text])
+
+
+def test_one_bad_document_is_quarantined_and_the_check_warns(con):
+    for i in range(20):
+        add_doc(con, f"d{i:02d}", f"The minister said talks would resume on day {i}.")
+    add_doc(con, "dbad", 'Talks resume. <div class="share">Share this</div>')
+    result = gate.run_gate(con, "staging.documents", "gx_staging_documents", gate.Policy())
+    assert result.severity == gate.WARN
+    assert result.quarantined == {"markup_in_text": 1}
+    assert con.execute("select stage, reason, detail, source_path from quarantine.documents").fetchall() == [
+        ("staging", "markup_in_text", '<div class="share">', "/seeds/dbad.html")]
+    assert con.execute("select count(*) from staging.documents").fetchone()[0] == 20
+    assert result.report.documents_checked == 21 and result.row_count == 20
+    assert "1 of 21 documents (4.8%) failed row rules (markup_in_text) and were quarantined" in result.headline()
+    # the watermark moved: the next check sees no new rows and passes
+    again = gate.run_gate(con, "staging.documents", "gx_staging_documents", gate.Policy())
+    assert again.severity == gate.PASS and again.report.rows_checked == 0
+
+
+def test_a_tenth_of_the_pages_with_markup_stops_the_run_and_quarantines_nothing(con):
+    for i in range(90):
+        add_doc(con, f"d{i:02d}", f"The minister said talks would resume on day {i}.")
+    for i in range(10):  # a cleaner regression leaves markup on a tenth of the pages
+        add_doc(con, f"dbad{i}", f'Talks resume. <span class="byline">By staff {i}</span>')
+    result = gate.run_gate(con, "staging.documents", "gx_staging_documents", gate.Policy())
+    assert result.severity == gate.ERROR
+    assert "10 of 100 documents (10.0%) fail row rules, above error_if 5.0%" in result.headline()
+    assert con.execute("select count(*) from quarantine.documents").fetchone()[0] == 0
+    assert con.execute("select count(*) from meta.check_watermarks").fetchone()[0] == 0  # checked again next run
+    # a looser threshold, as an operator may configure it, lets the run go on
+    loose = gate.run_gate(con, "staging.documents", "gx_staging_documents", gate.Policy(error_if_share=0.2))
+    assert loose.severity == gate.WARN and loose.quarantined == {"markup_in_text": 10}
+
+
+def test_a_broken_reference_blocks_and_quarantines_nothing(con):
+    add_doc(con, "d1", "The minister said talks would resume.")
+    con.execute("update staging.documents set duplicate_of = 'd_gone'")
+    result = gate.run_gate(con, "staging.documents", "gx_staging_documents", gate.Policy())
+    assert result.severity == gate.ERROR and "blocking expectation" in result.headline()
+    assert con.execute("select count(*) from quarantine.documents").fetchone()[0] == 0
+
+
+def test_a_sudden_drop_in_row_count_blocks(con):
+    for i in range(40):
+        add_doc(con, f"d{i:02d}", f"The minister said talks would resume on day {i}.")
+    assert gate.run_gate(con, "raw.documents", "gx_raw_documents", gate.Policy()).severity == gate.PASS
+    con.execute("delete from raw.documents where doc_id < 'd20'")  # half the layer gone
+    result = gate.run_gate(con, "raw.documents", "gx_raw_documents", gate.Policy())
+    assert result.severity == gate.ERROR
+    assert result.previous_row_count == 40 and result.row_count == 20 and result.row_count_drop == 0.5
+    assert "row count dropped from 40 to 20 (50%)" in result.headline()
+    # a few rows fewer is no alarm
+    con.execute("delete from raw.documents where doc_id = 'd39'")
+    assert gate.run_gate(con, "raw.documents", "gx_raw_documents",
+                         gate.Policy(max_drop_share=0.6)).severity == gate.PASS
+
+
+def test_a_core_rule_quarantines_at_core_and_keeps_the_staging_row(con):
+    text = "The minister said talks would resume."
+    add_doc(con, "d1", text)
+    con.execute("insert into core.analysed_documents values ('d1', now()::timestamp, 2, 0, 0, 0)")
+    con.execute("insert into core.sentences values ('d1:s00000', 'd1', 0, 0, 0, 37, ?), "
+                "('d1:s00001', 'd1', 0, 1, 5, 9, 'wrong')", [text])
+    result = gate.run_gate(con, "core.sentences", "gx_core_sentences", gate.Policy())
+    assert result.severity == gate.WARN and result.quarantined == {"sentence_offsets": 1}
+    assert con.execute("select stage, reason from quarantine.documents").fetchall() == [("core", "sentence_offsets")]
+    assert con.execute("select count(*) from core.sentences").fetchone()[0] == 0
+    assert con.execute("select count(*) from core.analysed_documents").fetchone()[0] == 0
+    assert con.execute("select count(*) from staging.documents").fetchone()[0] == 1
+
+
+def test_policy_from_environment(monkeypatch):
+    monkeypatch.setenv("CLAIMHOUSE_ERROR_IF_SHARE", "0.02")
+    monkeypatch.setenv("CLAIMHOUSE_MAX_DROP_SHARE", "0.5")
+    policy = gate.Policy.from_env()
+    assert policy.error_if_share == 0.02 and policy.max_drop_share == 0.5 and policy.error_min_documents == 3
+    assert "2.0%" in policy.describe()["error_if"]
+
+
+def test_every_row_rule_names_a_snake_case_reason():
+    rules = {c.rule for s in quality.SUITES.values() for c in s.checks if c.rule}
+    assert {"markup_in_text", "boilerplate_in_text", "sentence_offsets", "empty_claim"} <= rules
+    assert all(r.isidentifier() and r == r.lower() for r in rules)
+    # every suite with row rules names the stage its documents are quarantined at
+    assert all(s.stage in ("staging", "core") for s in quality.SUITES.values() if s.has_row_rules)
