@@ -90,6 +90,18 @@ class TextMeta:
     url: str | None = None
 
 
+# The comment-form footer of WordPress themes: "You may use these HTML tags and attributes: <a href=""
+# title=""> <abbr title=""> ...", shown as text (escaped in the page), or its tag list on a line of its own.
+_ALLOWED_TAGS = re.compile(
+    r"^(?:you (?:may|can) use (?:these|the following) (?:x?html )?tags|allowed html tags|"
+    r"x?html: you (?:may|can) use these tags|(?:\s*<[a-z]+(?:\s+[a-z-]+=(?:\"\"|''))*>){3,}\s*$)", re.I)
+
+
+def is_comment_form_footer(line: str) -> bool:
+    """The "You may use these HTML tags and attributes" footer of a comment form (or its tag list)."""
+    return bool(_ALLOWED_TAGS.match(line.strip()))
+
+
 def _norm(line: str) -> str:
     return " ".join(line.replace("\u00a0", " ").replace("\u200b", "").split())
 

@@ -23,7 +23,7 @@ import json
 import re
 
 from .authors import _good_author, author_clues, inline_text, pick_author
-from .boilerplate import clean_text_lines, is_chrome, is_link_chrome
+from .boilerplate import clean_text_lines, is_chrome, is_comment_form_footer, is_link_chrome
 from .maintext import SKIP_TAGS, page_blocks, recover
 from .pagedate import local_date, page_date
 from .textmeta import (TITLE_SEP, detect_language, find_date, outlet_from_name, parse_iso, registered_domain, squash,
@@ -94,6 +94,7 @@ def _syndication(lines: list[str]) -> tuple[list[str], str | None]:
 
 
 def _finish(lines: list[str], source_path: str, **meta) -> CleanDocument:
+    lines = [ln for ln in lines if not is_comment_form_footer(ln)]  # comment forms, whatever the format
     lines, syndicated = _syndication(lines)
     text = "\n".join(lines)
     if not _HAS_WORD.search(text) or all(is_chrome(ln) for ln in lines):

@@ -358,13 +358,8 @@ QUANTITY_CHANGES = ("=", "~", ">", "<", "up", "down")
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART",
                  "LAW", "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL")
 
-# Markup that leaked from a page: tags carrying page-structure attributes, comments, script/style
-# blocks, unresolved entities. Tags alone are not enough: articles about code quote `<p>` or `<T>`.
-MARKUP_PATTERNS = (
-    r"<[A-Za-z][\w:-]{0,30}\s[^<>]{0,500}(?<![\w-])(?:class|id|style|href|data-[\w-]+|on[a-z]+)\s*=\s*[\"'][^<>]{0,500}>",
-    r"(?is)<(script|style|iframe|noscript)\b[^>]*>.*?</\1\s*>",
-    r"&(?:nbsp|amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);",  # leftover HTML entities
-)
+from .markup import MARKUP_PATTERNS  # noqa: E402  (one definition, with the rule that reads the source)
+
 BOILERPLATE_PATTERNS = (
     r"SUBSCRIBE TO US",
     r"Loading comments",
@@ -405,7 +400,8 @@ register_suite(
     query="""
 select d.doc_id, d.source_path, d.text, d.language, d.duplicate_of,
        cast(d.published_at as timestamp) as published_at,
-       claimhouse_leftover_markup(d.text, r.content, r.encoding, d.source_format) as leftover_markup,
+       case when regexp_matches(d.text, '<[A-Za-z]|&#?[A-Za-z0-9]+;')  -- only then is the page read
+            then claimhouse_leftover_markup(d.text, r.content, r.encoding, d.source_format) end as leftover_markup,
        (d.duplicate_of is null
         or (d.duplicate_of <> d.doc_id
             and exists (select 1 from staging.documents t where t.doc_id = d.duplicate_of)))

@@ -475,3 +475,37 @@ def test_author_written_by_label_anywhere_in_page():
 def test_author_from_personal_site_name():
     doc = run(page("<title>Preparing a transition | Colin Watson's blog</title>", "<h1>Preparing a transition</h1>"))
     assert doc.author == "Colin Watson"
+
+
+def _comment_form_page(inside_article: bool) -> bytes:
+    paras = "".join(f"<p>The defence minister said on Monday that the talks in Riyadh would resume next week, "
+                    f"in paragraph {i} of a story long enough to be the main text.</p>" for i in range(8))
+    footer = ('<p class="form-allowed-tags">You may use these <abbr title="HyperText Markup Language">HTML</abbr> '
+              'tags and attributes: <code>&lt;a href=&quot;&quot; title=&quot;&quot;&gt; &lt;abbr title=&quot;&quot;'
+              '&gt; &lt;b&gt; &lt;blockquote cite=&quot;&quot;&gt; &lt;cite&gt; &lt;code&gt; &lt;em&gt; &lt;strong&gt;'
+              '</code></p>')
+    form = (f'<div id="respond" class="comment-respond"><h3>Leave a Reply</h3><form id="commentform" '
+            f'class="comment-form"><textarea name="comment"></textarea>{footer}</form></div>')
+    article = f"<article><h1>Talks resume</h1>{paras}{form if inside_article else ''}</article>"
+    return (f"<html><head><title>Talks resume</title></head><body>{article}"
+            f"{'' if inside_article else form}<footer>Copyright</footer></body></html>").encode()
+
+
+@pytest.mark.parametrize("inside_article", [False, True])
+def test_comment_form_allowed_tags_footer_is_removed(inside_article):
+    from claimhouse.clean import clean
+    from claimhouse.ingest import detect
+
+    text = clean(detect(_comment_form_page(inside_article), "x.html"), "x.html").text
+    assert "paragraph 7 of a story" in text
+    assert "You may use these" not in text and '<a href="" title="">' not in text
+
+
+def test_comment_form_footer_line_rule():
+    from claimhouse.boilerplate import is_comment_form_footer
+
+    assert is_comment_form_footer('You may use these HTML tags and attributes: <a href="" title=""> <abbr title="">')
+    assert is_comment_form_footer('<a href="" title=""> <abbr title=""> <b> <strong>')
+    assert is_comment_form_footer("XHTML: You can use these tags: <a href=\"\" title=\"\">")
+    assert not is_comment_form_footer("You may use these tools to follow the war.")
+    assert not is_comment_form_footer("<html>")
