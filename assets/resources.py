@@ -29,7 +29,8 @@ class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse file. One writer at a time: `connect()` waits while another process writes."""
 
     path: str = Field(description="Path of the DuckDB warehouse file")
-    workers: int = Field(default=1, description="Worker processes for per-document work (1 = in the step's process)")
+    workers: int = Field(default=1, description="Worker processes for per-document work (0 = in the step's own process, "
+                                                 "where a crashing document ends the run)")
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

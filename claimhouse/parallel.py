@@ -1,17 +1,30 @@
-"""Run per-document work in batches, on worker processes when it pays off.
+"""Run per-document work in batches, on worker processes that may die without taking the run along.
 
-Workers are started with the ``spawn`` method (safe under Dagster's threads) and
-keep their loaded models between batches. Results come back in input order, so
-the caller can write each batch to DuckDB as soon as it is done while the
-workers go on: DuckDB writes stay in the calling process, short and serialized.
+Workers are started with the ``spawn`` method (safe under Dagster's threads) and keep their
+loaded models between batches. Results come back in input order, so the caller can write each
+batch to DuckDB as soon as it is done while the workers go on: DuckDB writes stay in the calling
+process, short and serialized.
+
+``workers`` is the number of worker processes. With ``workers >= 1`` a document that kills its
+worker (the out-of-memory killer, a segfault in a C library) costs that document only: the pool
+is restarted, the batch that was running is retried one document at a time to find the culprit,
+``on_crash(item)`` stands in for the culprit's result, and the batches lost with the pool are
+submitted again. ``workers == 0`` runs the batches in the calling process (tests, debugging):
+fastest to start, but a hard crash there ends the run.
+
+Fault injection for tests: a worker whose ``CLAIMHOUSE_FAULT_KILL_ON`` environment variable is
+``STAGE:MARKER`` kills itself with SIGKILL on a document of that stage containing MARKER
+(``maybe_crash``); unset, it costs one dictionary lookup per document.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -21,39 +34,110 @@ R = TypeVar("R")
 def default_workers() -> int:
     env = os.environ.get("CLAIMHOUSE_WORKERS")
     if env:
-        return max(1, int(env))
+        return max(0, int(env))
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
 
 
-def map_batches(fn: Callable[[T], R], batches: Iterable[T], workers: int, n_batches: int,
-                initializer: Callable[[], None] | None = None) -> Iterator[R]:
-    """``fn`` over each batch, in order; on ``workers`` processes when there are several batches.
+def maybe_crash(stage: str, text: str | bytes) -> None:
+    """Test hook: die like an out-of-memory kill when CLAIMHOUSE_FAULT_KILL_ON=stage:marker matches."""
+    spec = os.environ.get("CLAIMHOUSE_FAULT_KILL_ON")
+    if not spec or ":" not in spec:
+        return
+    want, marker = spec.split(":", 1)
+    if want != stage or not marker:
+        return
+    needle = marker.encode() if isinstance(text, bytes) else marker
+    if needle in text:
+        os.kill(os.getpid(), signal.SIGKILL)
 
-    At most ``2 * workers`` batches are in flight, so memory stays bounded however
-    many batches there are.
+
+class _Pool:
+    """A process pool that can be replaced when one of its workers dies."""
+
+    def __init__(self, workers: int, initializer: Callable[[], None] | None):
+        self.workers, self.initializer = workers, initializer
+        self.restarts = 0
+        self._pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                   initializer=self.initializer)
+
+    def submit(self, fn, batch) -> Future:
+        try:
+            return self._pool.submit(fn, batch)
+        except BrokenProcessPool as exc:  # a worker died before we noticed: fail like the batches in flight
+            future: Future = Future()
+            future.set_exception(exc)
+            return future
+
+    def restart(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new()
+        self.restarts += 1
+
+    def shutdown(self) -> None:
+        # on an error in the caller (or a worker), do not wait for batches nobody will read
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_alone(pool: _Pool, fn: Callable[[list], list], batch: list, on_crash: Callable) -> list:
+    """The crashed batch again, one item at a time; an item that kills its worker gets ``on_crash``."""
+    out: list = []
+    for item in batch:
+        try:
+            out.extend(pool.submit(fn, [item]).result())
+        except BrokenProcessPool:
+            pool.restart()
+            out.append(on_crash(item))
+    return out
+
+
+def map_batches(fn: Callable[[T], R], batches: Iterable[T], workers: int, n_batches: int,
+                initializer: Callable[[], None] | None = None,
+                on_crash: Callable[[object], object] | None = None) -> Iterator[R]:
+    """``fn`` over each batch, in order; on ``workers`` processes (0: in this process).
+
+    Batches are lists and ``fn`` returns a list aligned with its batch. At most ``2 * workers``
+    batches are in flight, so memory stays bounded however many batches there are. Without
+    ``on_crash`` a worker's death raises BrokenProcessPool.
     """
     if n_batches == 0:
         return
-    if workers <= 1 or n_batches == 1:
+    if workers <= 0:
         if initializer:
             initializer()
         for batch in batches:
             yield fn(batch)
         return
-    workers = min(workers, n_batches)
-    ctx = mp.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer)
+    pool = _Pool(min(workers, n_batches), initializer)
     try:
         pending: deque = deque()
+
+        def next_result():
+            batch, future = pending.popleft()
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                if on_crash is None:
+                    raise
+                pool.restart()
+                lost = list(pending)
+                pending.clear()
+                result = _run_alone(pool, fn, batch, on_crash)
+                for b, f in lost:  # innocent until they crash alone; finished ones keep their result
+                    done = f.done() and not f.cancelled() and f.exception() is None
+                    pending.append((b, f if done else pool.submit(fn, b)))
+                return result
+
         for batch in batches:
-            pending.append(pool.submit(fn, batch))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
+            pending.append((batch, pool.submit(fn, batch)))
+            if len(pending) >= 2 * pool.workers:
+                yield next_result()
         while pending:
-            yield pending.popleft().result()
+            yield next_result()
     finally:
-        # on an error in the caller (or a worker), do not wait for batches nobody will read
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown()

@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from . import neardup, progress
-from .parallel import map_batches
+from .parallel import map_batches, maybe_crash
 from .types import RejectedInput
 from .warehouse import MARTS_DIR, append, count, run_script, transaction
 
@@ -94,12 +94,15 @@ def quarantine(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
 def list_input_files(seeds_dir: Path) -> list[Path]:
     """Every non-hidden file below ``seeds_dir``, in a stable order.
 
-    Special files (FIFOs, sockets) are listed too; the scan records them in quarantine
-    without opening them, since reading a FIFO would block.
+    Special files (FIFOs, sockets, devices) and symbolic links (to files or folders) are
+    listed too: the scan records what it will not read in quarantine, never opening a FIFO
+    (reading it would block) and never following a link out of the folder. Links to folders
+    are not descended into.
     """
     out = []
     for root, dirs, files in os.walk(seeds_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(Path(root) / d for d in dirs if os.path.islink(os.path.join(root, d)))
         out.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
     return out
 
@@ -109,26 +112,62 @@ def printable_path(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
-def _stat_frame(paths: Iterable[Path]) -> tuple[pl.DataFrame, list[dict]]:
-    """Size and mtime of each readable regular file; quarantine rows for paths that cannot be stored."""
-    names, sizes, mtimes, bad = [], [], [], []
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+# raw-stage reasons that say "not this time": the file is read again on the next scan, and its record
+# is removed once it is read
+TRANSIENT_RAW_REASONS = ("unreadable", "changed_during_scan", "vanished")
+
+
+def _stat_frame(paths: Iterable[Path], root: Path) -> tuple[pl.DataFrame, list[dict]]:
+    """Size and mtime of each regular file inside ``root`` (by its real path, each once); quarantine
+    rows for the paths that are not read: links out of the folder, dangling links, special files,
+    paths outside the folder, names that are not UTF-8, files gone since they were listed."""
+    real_root = os.path.realpath(root)
+    names, sizes, mtimes, bad, seen = [], [], [], [], set()
+
+    def refuse(path: str, reason: str, detail: str) -> None:
+        bad.append({"source_path": printable_path(path), "doc_id": None, "stage": "raw", "reason": reason,
+                    "detail": detail, "seen_at": now()})
+
     for p in paths:
+        listed = os.path.abspath(p)
         try:
-            st = p.stat()
+            lst = os.lstat(listed)
         except OSError:
-            continue  # vanished between listing and stat: the next scan sees it
-        name = str(p.resolve())
-        reason = None
+            refuse(listed, "vanished", "listed, then gone before it was read; read on the next scan if it is back")
+            continue
+        name = os.path.realpath(listed)  # no link left in it
+        is_link = stat.S_ISLNK(lst.st_mode)
+        if not _inside(name, real_root):
+            if is_link:
+                refuse(listed, "symlink_outside", f"a link to {printable_path(name)}, outside the seeds folder: "
+                                                  "not followed")
+            else:
+                refuse(listed, "outside_seeds", f"not inside the seeds folder {printable_path(real_root)}: not read")
+            continue
+        try:
+            st = os.stat(name)
+        except OSError:
+            if is_link:
+                refuse(listed, "broken_symlink", f"a link to {printable_path(name)}, which does not exist")
+            else:
+                refuse(listed, "vanished", "listed, then gone before it was read; read on the next scan if it is back")
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            continue  # a link to a folder inside the seeds folder: that folder is listed itself
+        if name in seen:
+            continue  # a link inside the folder to a file inside it: read once, as that file
+        seen.add(name)
         if not stat.S_ISREG(st.st_mode):
-            reason, detail = "not_a_file", "not a regular file (FIFO, socket or device): not read"
-        else:
-            try:
-                name.encode("utf-8")
-            except UnicodeEncodeError:
-                reason, detail = "bad_path", "the file name is not valid UTF-8: rename the file"
-        if reason:
-            bad.append({"source_path": printable_path(name), "doc_id": None, "stage": "raw", "reason": reason,
-                        "detail": detail, "seen_at": now()})
+            refuse(name, "not_a_file", "not a regular file (FIFO, socket or device): not read")
+            continue
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            refuse(name, "bad_path", "the file name is not valid UTF-8: rename the file")
             continue
         names.append(name)
         sizes.append(st.st_size)
@@ -136,6 +175,36 @@ def _stat_frame(paths: Iterable[Path]) -> tuple[pl.DataFrame, list[dict]]:
     frame = pl.DataFrame({"source_path": names, "byte_size": sizes, "mtime_ns": mtimes},
                          schema={"source_path": pl.Utf8, "byte_size": pl.Int64, "mtime_ns": pl.Int64})
     return frame, bad
+
+
+def _open_regular(path: str, size: int, mtime_ns: int):
+    """Open ``path`` for reading if it is still the regular file that was listed (no link followed,
+    no FIFO opened); the file object and its stat."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise RejectedInput("vanished", "gone before it was read; read on the next scan if it is back") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size != size or st.st_mtime_ns != mtime_ns:
+        os.close(fd)
+        raise RejectedInput("changed_during_scan", "replaced or changed between listing and reading; "
+                                                   "read again on the next scan")
+    return os.fdopen(fd, "rb"), st
+
+
+def _check_unchanged(path: str, f, before: os.stat_result) -> None:
+    """Raise RejectedInput('changed_during_scan') when the file was written, truncated or replaced
+    while it was read."""
+    after = os.fstat(f.fileno())
+    try:
+        now_at_path = os.stat(path)
+    except FileNotFoundError:
+        raise RejectedInput("vanished", "removed while it was read; read on the next scan if it is back") from None
+    if ((after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
+            or (now_at_path.st_ino, now_at_path.st_dev) != (before.st_ino, before.st_dev)):
+        raise RejectedInput("changed_during_scan", "written or replaced while it was read; read again on the "
+                                                   "next scan")
 
 
 def _size_chunks(ids: list, sizes: list[int], max_items: int, max_size: int) -> list[list]:
@@ -153,9 +222,10 @@ def _size_chunks(ids: list, sizes: list[int], max_items: int, max_size: int) -> 
     return chunks
 
 
-def changed_files(con: duckdb.DuckDBPyConnection, paths: Iterable[Path]) -> tuple[pl.DataFrame, list[dict]]:
+def changed_files(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], root: Path
+                  ) -> tuple[pl.DataFrame, list[dict]]:
     """The files that are new, or whose size or modification time differs from the last scan."""
-    stats, bad = _stat_frame(paths)
+    stats, bad = _stat_frame(paths, root)
     con.register("_stat", stats.to_arrow())
     try:
         return con.execute("""
@@ -282,7 +352,7 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
         if not seeds_dir.is_dir():
             raise FileNotFoundError(f"seeds folder {seeds_dir} does not exist")
         candidates = list_input_files(seeds_dir)
-    todo, bad_paths = changed_files(con, candidates)
+    todo, bad_paths = changed_files(con, candidates, seeds_dir)
     result = StepResult("raw", extra={"files_seen": len(candidates), "files_changed": todo.height})
     result.quarantined += quarantine(con, bad_paths)
     rep = progress.reporter()
@@ -296,7 +366,8 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
         for path, size, mtime in chunk:
             first_doc, first_held, first_bad = len(docs), len(held), len(bad)  # this file's rows
             try:
-                with open(path, "rb") as f:
+                f, opened = _open_regular(path, size, mtime)
+                with f:
                     hf = _HashedFile(f)
                     if is_warc(hf.peek(SNIFF_BYTES)):
                         # streamed record by record: a WARC file may have any size
@@ -334,6 +405,7 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                                 result.written += count(con, "raw.documents") - before
                             docs, docs_bytes, first_doc = [], 0, 0
                     digest = hf.hexdigest()
+                    _check_unchanged(path, f, opened)
             except (OSError, RejectedInput) as exc:
                 # unread (too large, vanished, no permission, read error): recorded, but the file keeps
                 # its last good version and is looked at again on the next scan
@@ -357,8 +429,11 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                                                then excluded.last_changed_at else raw.files.last_changed_at end,
                         content_sha256 = excluded.content_sha256, doc_id = excluded.doc_id""")
                 con.unregister("_files")
-                con.execute("delete from raw.file_documents where source_path in (select unnest(?))",
-                            [[f["source_path"] for f in files]])
+                read_paths = [f["source_path"] for f in files]
+                con.execute("delete from raw.file_documents where source_path in (select unnest(?))", [read_paths])
+                con.execute("""delete from quarantine.documents  -- read this time: the earlier miss is over
+                               where stage = 'raw' and doc_id is null and reason in (select unnest(?))
+                                 and source_path in (select unnest(?))""", [list(TRANSIENT_RAW_REASONS), read_paths])
                 if held:
                     con.register("_held", pl.DataFrame(held, schema=["source_path", "doc_id"], orient="row")
                                  .unique().to_arrow())
@@ -486,6 +561,7 @@ def _clean_batch(batch: list[tuple[str, str, bytes, str | None]]) -> list[dict]:
 
     out = []
     for doc_id, path, data, encoding in batch:
+        maybe_crash("staging", data)
         try:
             with time_limit(CLEAN_SECONDS, "cleaning"):
                 det = detect(data, path, encoding)  # the charset scan decoded it with (e.g. a WARC's HTTP header)
@@ -538,7 +614,13 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResul
                            "order by ingested_at, doc_id", [ids]).fetchall()
 
     new_ids: list[str] = []
-    for rows in map_batches(_clean_batch, (load(ids) for ids in id_batches), workers, len(id_batches)):
+    def crashed(item: tuple) -> dict:
+        return {"ok": False, "doc_id": item[0], "source_path": item[1], "reason": "worker_crashed",
+                "detail": "the worker process died while cleaning this document (killed: out of memory, or a "
+                          "crash in a C library); the rest of its batch was cleaned without it"}
+
+    for rows in map_batches(_clean_batch, (load(ids) for ids in id_batches), workers, len(id_batches),
+                            on_crash=crashed):
         ts = now()
         good = [{k: v for k, v in r.items() if k != "ok"} | {"cleaned_at": ts} for r in rows if r["ok"]]
         bad = [{"source_path": r["source_path"], "doc_id": r["doc_id"], "stage": "staging", "reason": r["reason"],
@@ -612,6 +694,8 @@ def _analyse_batch(batch: list[tuple[str, str]]) -> list[dict]:
     """Worker: parse and analyse each (doc_id, text); rows for the four core tables per document."""
     from .nlp import analyze, load_nlp
 
+    for _, text in batch:
+        maybe_crash("core", text)
     docs = _parse_batch(load_nlp(), [t for _, t in batch])
     out = []
     for (doc_id, _), doc in zip(batch, docs):
@@ -698,8 +782,13 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
         return con.execute("select doc_id, text from staging.documents where doc_id in (select unnest(?)) "
                            "order by doc_id", [batch_ids]).fetchall()
 
+    def crashed(item: tuple) -> dict:
+        return {"ok": False, "doc_id": item[0], "reason": "worker_crashed",
+                "detail": "the worker process died while analysing this document (killed: out of memory, or a "
+                          "crash in a C library); the rest of its batch was analysed without it"}
+
     for docs in map_batches(_analyse_batch, (load(b) for b in id_batches), workers, len(id_batches),
-                            initializer=_worker_init):
+                            initializer=_worker_init, on_crash=crashed):
         ts = now()
         good = [d for d in docs if d["ok"]]
         frames = {t: pl.DataFrame([row for d in good for row in d[t]], schema=CORE_SCHEMAS[t])

@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not Path(seeds).is_dir():
         console.print(f"[red]seeds folder {seeds} does not exist[/red]")
         return 2
-    workers = args.workers or default_workers()
+    workers = args.workers if args.workers is not None else default_workers()
     console.print(f"claimhouse: seeds [bold]{seeds}[/bold] → warehouse [bold]{wh}[/bold] ({workers} worker{'s' if workers != 1 else ''})")
     defs = build_definitions(seeds_dir=seeds, warehouse_path=wh, workers=workers)
     job = defs.resolve_job_def("claimhouse_all")
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the whole asset graph (scan, clean, analyse, marts, checks)")
     run.add_argument("--seeds", help="folder of input documents (default: seeds/)")
     run.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
-    run.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    run.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores; 0: in this process, where a crashing document ends the run)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--log-level", default="CRITICAL",
                      help="Dagster's events on the console from this level (DEBUG, INFO, WARNING, ERROR; default: "

@@ -26,7 +26,7 @@ def build_definitions(seeds_dir: str | None = None, warehouse_path: str | None =
         sensors=[seeds_sensor],
         resources={
             "warehouse": WarehouseResource(path=warehouse_path or default_warehouse_path(),
-                                           workers=workers or default_workers()),
+                                           workers=workers if workers is not None else default_workers()),
             "corpus": CorpusResource(seeds_dir=seeds_dir or default_seeds_dir()),
             "quality_policy": QualityPolicyResource(),
         },

@@ -1,6 +1,7 @@
 """Shared fixtures: real pipeline runs (Dagster in-process, real DuckDB file) on copies of the seeds."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -14,8 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
 
-def run_pipeline(seeds_dir: Path, warehouse: Path, workers: int = 1):
-    """Materialize the whole asset graph with its checks, as `claimhouse run` does."""
+def run_pipeline(seeds_dir: Path, warehouse: Path, workers: int = 0):
+    """Materialize the whole asset graph with its checks, as `claimhouse run` does (workers=0: in-process)."""
     import dagster as dg
 
     from pipelines.definitions import build_definitions
@@ -67,7 +68,7 @@ def slip_bad_document(warehouse: Path, doc_id: str = "dbad", text: str = "Loadin
     path = f"/x/{doc_id}.html"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("""insert into raw.documents values (?, ?, 'html', ?, 1, now()::timestamp, 'utf-8', ?::blob)""",
-                    [doc_id, path, doc_id.ljust(64, "0"), text])
+                    [doc_id, path, hashlib.sha256(doc_id.encode()).hexdigest(), text])
         con.execute("""insert into staging.documents (doc_id, source_path, source_format, text, text_sha256,
                            word_count, cleaned_at, duplicate_of)
                        values (?, ?, 'html', ?, 'x', 4, now()::timestamp + interval 1 hour, ?)""",

@@ -17,8 +17,8 @@ from conftest import SEEDS
 def _run_steps(seeds, wh):
     with connect(wh) as con:
         steps.scan(con, seeds)
-        steps.clean_pending(con, workers=1)
-        steps.analyse_pending(con, workers=1)
+        steps.clean_pending(con, workers=0)
+        steps.analyse_pending(con, workers=0)
         for sql in steps.mart_files():
             steps.build_mart(con, sql)
         reports = {t: quality.validate_table(con, t) for t in quality.suite_names()}

@@ -1,0 +1,78 @@
+"""A worker process killed mid-batch (SIGKILL, as the out-of-memory killer does) costs one document."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from claimhouse import steps
+from claimhouse.parallel import map_batches
+from claimhouse.warehouse import connect
+
+
+def _square_or_die(batch: list[int]) -> list[int]:
+    out = []
+    for x in batch:
+        if x == 13:
+            os.kill(os.getpid(), signal.SIGKILL)  # a real, uncatchable death of the worker process
+        out.append(x * x)
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_killed_worker_costs_its_item_only(workers):
+    batches = [list(range(i, i + 5)) for i in range(0, 30, 5)]  # 13 sits in the third batch
+    results = list(map_batches(_square_or_die, iter(batches), workers, len(batches), on_crash=lambda x: -x))
+    flat = [y for r in results for y in r]
+    assert flat == [-13 if x == 13 else x * x for x in range(30)]  # everything else, in order
+
+
+def test_without_on_crash_the_death_is_reported():
+    from concurrent.futures.process import BrokenProcessPool
+
+    with pytest.raises(BrokenProcessPool):
+        list(map_batches(_square_or_die, iter([[12, 13]]), 1, 1))
+
+
+ARTICLE = ("The defence minister said on Tuesday that {n} convoys had reached the border town. "
+           "Officials in the capital said the talks would resume next week, according to the ministry. {marker}\n")
+
+
+def _folder(tmp_path, marker_in: str):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for i in range(3):
+        (seeds / f"ok{i}.txt").write_text(ARTICLE.format(n=i + 2, marker=""), encoding="utf-8")
+    (seeds / "killer.txt").write_text(ARTICLE.format(n=9, marker=marker_in), encoding="utf-8")
+    return seeds
+
+
+def test_a_document_that_kills_its_cleaning_worker_is_quarantined(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAIMHOUSE_FAULT_KILL_ON", "staging:OOM-ME")
+    monkeypatch.setattr(steps, "CLEAN_BATCH", 2)  # two batches: the killer shares its batch with a good page
+    seeds = _folder(tmp_path, "OOM-ME")
+    with connect(tmp_path / "w.duckdb") as con:
+        steps.scan(con, seeds)
+        result = steps.clean_pending(con, workers=2)
+        assert result.written == 3 and result.quarantined == 1
+        rows = con.execute("select source_path, stage, reason, detail from quarantine.documents").fetchall()
+        assert len(rows) == 1 and rows[0][0].endswith("killer.txt") and rows[0][1:3] == ("staging", "worker_crashed")
+        assert "died" in rows[0][3]
+        names = sorted(os.path.basename(p) for (p,) in con.execute("select source_path from staging.documents")
+                       .fetchall())
+        assert names == ["ok0.txt", "ok1.txt", "ok2.txt"]
+        assert steps.clean_pending(con, workers=2).processed == 0  # not retried on the next run
+
+
+def test_a_document_that_kills_its_analysis_worker_is_quarantined(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAIMHOUSE_FAULT_KILL_ON", "core:OOM-ME")
+    seeds = _folder(tmp_path, "OOM-ME")
+    with connect(tmp_path / "w.duckdb") as con:
+        steps.scan(con, seeds)
+        assert steps.clean_pending(con, workers=0).written == 4  # the marker does nothing while cleaning
+        result = steps.analyse_pending(con, workers=1)
+        assert result.written == 3 and result.quarantined == 1
+        assert con.execute("select stage, reason from quarantine.documents").fetchall() == [("core", "worker_crashed")]
+        assert con.execute("select count(distinct doc_id) from core.sentences").fetchone()[0] == 3
+        assert con.execute("select count(*) from staging.documents").fetchone()[0] == 4  # kept, like a foreign text
