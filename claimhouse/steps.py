@@ -32,8 +32,9 @@ from .warehouse import MARTS_DIR, append, count, run_script, transaction
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # larger files are quarantined unread (reason too_large)
 MAX_TEXT_CHARS = 500_000  # longer clean texts are quarantined (reason too_long): parsing cost explodes
 SCAN_BATCH, SCAN_BATCH_BYTES = 500, 256 * 1024 * 1024  # files read per transaction
-CLEAN_BATCH, CLEAN_BATCH_BYTES = 64, 32 * 1024 * 1024  # raw documents per worker batch
-ANALYSE_BATCH, ANALYSE_BATCH_CHARS = 16, 1_000_000  # clean documents per worker batch
+# documents per worker batch (and per write transaction); CLAIMHOUSE_CLEAN_BATCH / _ANALYSE_BATCH override
+CLEAN_BATCH, CLEAN_BATCH_BYTES = int(os.environ.get("CLAIMHOUSE_CLEAN_BATCH") or 64), 32 * 1024 * 1024
+ANALYSE_BATCH, ANALYSE_BATCH_CHARS = int(os.environ.get("CLAIMHOUSE_ANALYSE_BATCH") or 16), 1_000_000
 CLEAN_SECONDS = 30.0  # per-document time limit on detection + cleaning (reason timeout)
 EARLIEST_DATE = datetime(1900, 1, 1)
 ENGLISH = ("en",)

@@ -186,3 +186,35 @@ def publish(con: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return dest
+
+
+# ---------------------------------------------------------------- digest
+# Columns that record *when* a row was processed, not what it holds: two runs over the same input
+# differ there and nowhere else. (published_at is data and is kept.)
+PROCESSING_TIME_COLUMNS = frozenset({
+    "ingested_at", "cleaned_at", "analysed_at", "embedded_at", "seen_at", "first_seen_at", "last_changed_at",
+    "checked_through", "built_at", "build_seconds",
+})
+
+
+def digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Row count and an order-independent digest of every row of every table, by table.
+
+    Two warehouses built from the same input hold the same rows exactly when their digests are
+    equal; the processing-time columns (``PROCESSING_TIME_COLUMNS``) are left out.
+    """
+    out: dict[str, str] = {}
+    tables = con.execute("select schema_name, table_name from duckdb_tables() where not internal "
+                         "order by all").fetchall()
+    for schema, table in tables:
+        cols = [c for (c,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
+            "order by column_index", [schema, table]).fetchall() if c not in PROCESSING_TIME_COLUMNS]
+        if not cols:
+            continue
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        n, h = con.execute(f"""select count(*), md5(coalesce(string_agg(h, '' order by h), ''))
+                               from (select md5(cast(row({quoted}) as varchar)) as h from "{schema}"."{table}")"""
+                           ).fetchone()
+        out[f"{schema}.{table}"] = f"{n} rows {h}"
+    return out
