@@ -87,9 +87,11 @@ def test_a_failed_check_leaves_the_published_copy_alone(tmp_path):
     assert run_pipeline(seeds, wh).success
     pub = published_path(wh)
     stamp = pub.stat().st_mtime_ns
-    slip_bad_document(wh)  # bad data slips into staging behind the pipeline's back
+    # a broken reference slips into staging behind the pipeline's back: a blocking failure
+    slip_bad_document(wh, "dbad", "A clean sentence about the talks.", duplicate_of="d_missing")
     result = run_pipeline(seeds, wh)
-    assert not {e.check_name: e for e in result.get_asset_check_evaluations()}["gx_staging_documents"].passed
+    check = {e.check_name: e for e in result.get_asset_check_evaluations()}["gx_staging_documents"]
+    assert not check.passed and check.severity.value == "ERROR"
     materialized = {"/".join(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert "published/warehouse" not in materialized
     assert pub.stat().st_mtime_ns == stamp, "published copy replaced although a check failed"
