@@ -8,9 +8,12 @@ process, short and serialized.
 ``workers`` is the number of worker processes. With ``workers >= 1`` a document that kills its
 worker (the out-of-memory killer, a segfault in a C library) costs that document only: the pool
 is restarted, the batch that was running is retried one document at a time to find the culprit,
-``on_crash(item)`` stands in for the culprit's result, and the batches lost with the pool are
-submitted again. ``workers == 0`` runs the batches in the calling process (tests, debugging):
-fastest to start, but a hard crash there ends the run.
+``on_crash(item, how)`` stands in for the culprit's result, and the batches lost with the pool are
+submitted again. That holds for a single batch too: a spawned worker takes a second or two to
+start (a few more to load spaCy for analysis), the price of a run that outlives such a document.
+``workers == 0`` (``CLAIMHOUSE_WORKERS=0`` for the Dagster definitions and the CLI) runs the
+batches in the calling process (tests, debugging): fastest to start, but a hard crash there ends
+the run.
 
 Fault injection for tests: a worker whose ``CLAIMHOUSE_FAULT_KILL_ON`` environment variable is
 ``STAGE:MARKER`` kills itself with SIGKILL on a document of that stage containing MARKER
@@ -74,6 +77,23 @@ class _Pool:
             future.set_exception(exc)
             return future
 
+    def death(self) -> str:
+        """How the worker that broke the pool ended, e.g. 'was killed by signal 9 (SIGKILL)'."""
+        codes = []
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            process.join(5)  # once one worker has died, the pool ends the others with SIGTERM
+            if process.exitcode is not None:
+                codes.append(process.exitcode)
+        code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
+        if code is None:
+            return "died"
+        if code < 0:
+            try:
+                return f"was killed by signal {-code} ({signal.Signals(-code).name})"
+            except ValueError:
+                return f"was killed by signal {-code}"
+        return f"exited with code {code}"
+
     def restart(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new()
@@ -91,19 +111,21 @@ def _run_alone(pool: _Pool, fn: Callable[[list], list], batch: list, on_crash: C
         try:
             out.extend(pool.submit(fn, [item]).result())
         except BrokenProcessPool:
+            how = pool.death()
             pool.restart()
-            out.append(on_crash(item))
+            out.append(on_crash(item, how))
     return out
 
 
 def map_batches(fn: Callable[[T], R], batches: Iterable[T], workers: int, n_batches: int,
                 initializer: Callable[[], None] | None = None,
-                on_crash: Callable[[object], object] | None = None) -> Iterator[R]:
+                on_crash: Callable[[object, str], object] | None = None) -> Iterator[R]:
     """``fn`` over each batch, in order; on ``workers`` processes (0: in this process).
 
     Batches are lists and ``fn`` returns a list aligned with its batch. At most ``2 * workers``
-    batches are in flight, so memory stays bounded however many batches there are. Without
-    ``on_crash`` a worker's death raises BrokenProcessPool.
+    batches are in flight, so memory stays bounded however many batches there are.
+    ``on_crash(item, how)`` gives the result of an item that killed its worker (``how``: e.g.
+    'was killed by signal 9 (SIGKILL)'); without it a worker's death raises BrokenProcessPool.
     """
     if n_batches == 0:
         return

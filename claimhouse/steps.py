@@ -9,6 +9,7 @@ assets in ``assets/`` are thin wrappers around these functions.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import math
 import os
@@ -127,7 +128,7 @@ def _stat_frame(paths: Iterable[Path], root: Path) -> tuple[pl.DataFrame, list[d
     rows for the paths that are not read: links out of the folder, dangling links, special files,
     paths outside the folder, names that are not UTF-8, files gone since they were listed."""
     real_root = os.path.realpath(root)
-    names, sizes, mtimes, bad, seen = [], [], [], [], set()
+    names, sizes, mtimes, inodes, devices, bad, seen = [], [], [], [], [], [], set()
 
     def refuse(path: str, reason: str, detail: str) -> None:
         bad.append({"source_path": printable_path(path), "doc_id": None, "stage": "raw", "reason": reason,
@@ -173,21 +174,30 @@ def _stat_frame(paths: Iterable[Path], root: Path) -> tuple[pl.DataFrame, list[d
         names.append(name)
         sizes.append(st.st_size)
         mtimes.append(st.st_mtime_ns)
-    frame = pl.DataFrame({"source_path": names, "byte_size": sizes, "mtime_ns": mtimes},
-                         schema={"source_path": pl.Utf8, "byte_size": pl.Int64, "mtime_ns": pl.Int64})
+        inodes.append(st.st_ino)
+        devices.append(st.st_dev)
+    frame = pl.DataFrame({"source_path": names, "byte_size": sizes, "mtime_ns": mtimes, "inode": inodes,
+                          "device": devices},
+                         schema={"source_path": pl.Utf8, "byte_size": pl.Int64, "mtime_ns": pl.Int64,
+                                 "inode": pl.UInt64, "device": pl.UInt64})
     return frame, bad
 
 
-def _open_regular(path: str, size: int, mtime_ns: int):
-    """Open ``path`` for reading if it is still the regular file that was listed (no link followed,
-    no FIFO opened); the file object and its stat."""
+def _open_regular(path: str, listed: tuple[int, int, int, int]):
+    """Open ``path`` for reading if it is still the regular file that was listed (``listed``: its size,
+    mtime_ns, inode and device then): no link followed, no FIFO or device read. The file object and its stat."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
         raise RejectedInput("vanished", "gone before it was read; read on the next scan if it is back") from None
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise RejectedInput("changed_during_scan", "replaced by a symbolic link after it was listed: not "
+                                                   "followed; looked at again on the next scan") from None
     st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_size != size or st.st_mtime_ns != mtime_ns:
+    if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev) != listed:
         os.close(fd)
         raise RejectedInput("changed_during_scan", "replaced or changed between listing and reading; "
                                                    "read again on the next scan")
@@ -230,7 +240,7 @@ def changed_files(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], root: P
     con.register("_stat", stats.to_arrow())
     try:
         return con.execute("""
-            select s.source_path, s.byte_size, s.mtime_ns from _stat s
+            select s.source_path, s.byte_size, s.mtime_ns, s.inode, s.device from _stat s
             left join raw.files f using (source_path)
             where f.source_path is null or f.byte_size <> s.byte_size or f.mtime_ns <> s.mtime_ns
             order by s.source_path""").pl(), bad
@@ -324,16 +334,16 @@ def _too_large(size: int) -> RejectedInput:
     return RejectedInput("too_large", f"{size} bytes is over the {MAX_INPUT_BYTES} byte input limit")
 
 
-def _insert_documents(con: duckdb.DuckDBPyConnection, docs: list[dict]) -> None:
-    """Add the documents whose content is not in raw.documents yet."""
+def _insert_documents(con: duckdb.DuckDBPyConnection, docs: list[dict]) -> list[str]:
+    """Add the documents whose content is not in raw.documents yet; their ids."""
     if not docs:
-        return
+        return []
     frame = pl.DataFrame(docs, schema=RAW_SCHEMA).unique(subset=["doc_id"], keep="first", maintain_order=True)
     con.register("_docs", frame.to_arrow())
     try:
-        con.execute("""insert into raw.documents
+        return [r[0] for r in con.execute("""insert into raw.documents
             select doc_id, source_path, source_format, content_sha256, byte_size, ingested_at, encoding, content
-            from _docs where doc_id not in (select doc_id from raw.documents)""")
+            from _docs where doc_id not in (select doc_id from raw.documents) returning doc_id""").fetchall()]
     finally:
         con.unregister("_docs")
 
@@ -364,10 +374,11 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
         ts = now()
         held = []  # (source_path, doc_id): the documents each file holds now
         docs_bytes = 0
-        for path, size, mtime in chunk:
+        for path, size, mtime, inode, device in chunk:
             first_doc, first_held, first_bad = len(docs), len(held), len(bad)  # this file's rows
+            landed: list[str] = []  # documents written while this file was read (a big container)
             try:
-                f, opened = _open_regular(path, size, mtime)
+                f, opened = _open_regular(path, (size, mtime, inode, device))
                 with f:
                     hf = _HashedFile(f)
                     if is_warc(hf.peek(SNIFF_BYTES)):
@@ -376,7 +387,7 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                     elif size > MAX_INPUT_BYTES:
                         raise _too_large(size)
                     else:
-                        data = hf.read()
+                        data = hf.read(size + 1)  # more than listed: it is being written (caught below)
                         kind = _container_kind(data, path)
                         members = (_iter_container(iter_records(data, path), path, kind) if kind
                                    else [(path, data, None, None)])
@@ -401,9 +412,9 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                             # a big container: land its documents as they come (raw.files and
                             # raw.file_documents follow with the batch; a re-run skips what is there)
                             with transaction(con):
-                                before = count(con, "raw.documents")
-                                _insert_documents(con, docs)
-                                result.written += count(con, "raw.documents") - before
+                                new = _insert_documents(con, docs)
+                            landed += new
+                            result.written += len(new)
                             docs, docs_bytes, first_doc = [], 0, 0
                     digest = hf.hexdigest()
                     _check_unchanged(path, f, opened)
@@ -413,6 +424,13 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                 if isinstance(exc, OSError):
                     exc = RejectedInput("unreadable", f"{type(exc).__name__}: {exc}")
                 del docs[first_doc:], held[first_held:], bad[first_bad:]
+                if landed:  # take back the documents landed early that no earlier file of this batch holds
+                    earlier = {d for _, d in held}
+                    with transaction(con):
+                        result.written -= len(con.execute(
+                            """delete from raw.documents where doc_id in (select unnest(?))
+                                 and doc_id not in (select doc_id from raw.file_documents) returning doc_id""",
+                            [[d for d in landed if d not in earlier]]).fetchall())
                 bad.append({"source_path": path, "doc_id": None, "stage": "raw", "reason": exc.reason,
                             "detail": exc.detail, "seen_at": ts})
                 continue
@@ -615,10 +633,10 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResul
                            "order by ingested_at, doc_id", [ids]).fetchall()
 
     new_ids: list[str] = []
-    def crashed(item: tuple) -> dict:
+    def crashed(item: tuple, how: str) -> dict:
         return {"ok": False, "doc_id": item[0], "source_path": item[1], "reason": "worker_crashed",
-                "detail": "the worker process died while cleaning this document (killed: out of memory, or a "
-                          "crash in a C library); the rest of its batch was cleaned without it"}
+                "detail": f"the worker process {how} while cleaning this document (out of memory, or a crash "
+                          "in a C library); the rest of its batch was cleaned without it"}
 
     for rows in map_batches(_clean_batch, (load(ids) for ids in id_batches), workers, len(id_batches),
                             on_crash=crashed):
@@ -783,10 +801,10 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
         return con.execute("select doc_id, text from staging.documents where doc_id in (select unnest(?)) "
                            "order by doc_id", [batch_ids]).fetchall()
 
-    def crashed(item: tuple) -> dict:
+    def crashed(item: tuple, how: str) -> dict:
         return {"ok": False, "doc_id": item[0], "reason": "worker_crashed",
-                "detail": "the worker process died while analysing this document (killed: out of memory, or a "
-                          "crash in a C library); the rest of its batch was analysed without it"}
+                "detail": f"the worker process {how} while analysing this document (out of memory, or a crash "
+                          "in a C library); the rest of its batch was analysed without it"}
 
     for docs in map_batches(_analyse_batch, (load(b) for b in id_batches), workers, len(id_batches),
                             initializer=_worker_init, on_crash=crashed):

@@ -1,6 +1,7 @@
 """Nothing outside the seeds folder is ever read; special, vanishing and changing files are recorded, not read."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -141,20 +142,68 @@ def test_a_file_that_vanishes_after_listing_is_recorded_and_picked_up_when_back(
         assert fates(con) == {}
 
 
-def test_a_file_replaced_between_listing_and_reading(tree, monkeypatch):
-    seeds, _, wh = tree
+def _bigger(seeds, outside):  # another process renames a new version in place
+    (seeds / "new.tmp").write_text(STORY + STORY, encoding="utf-8")
+    os.replace(seeds / "new.tmp", seeds / "story.txt")
+
+
+def _same_size_and_time(seeds, outside):  # only the inode tells: same size, same modification time
+    before = os.stat(seeds / "story.txt")
+    (seeds / "new.tmp").write_text(STORY.upper(), encoding="utf-8")
+    os.utime(seeds / "new.tmp", ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(seeds / "new.tmp", seeds / "story.txt")
+
+
+def _link_out(seeds, outside):  # a link to a file outside, swapped in after the listing
+    os.symlink(outside / "passwd", seeds / "new.tmp")
+    os.replace(seeds / "new.tmp", seeds / "story.txt")
+
+
+@pytest.mark.parametrize("swap", [_bigger, _same_size_and_time, _link_out])
+def test_a_file_replaced_between_listing_and_reading(tree, monkeypatch, swap):
+    seeds, outside, wh = tree
     real_open = steps._open_regular
 
-    def swap_then_open(path, size, mtime):
-        os.replace(seeds / "story.txt", seeds / "old.bak")  # another process renames a new file in place
-        (seeds / "story.txt").write_text(STORY + STORY, encoding="utf-8")
-        return real_open(path, size, mtime)
+    def swap_then_open(path, listed):
+        swap(seeds, outside)
+        return real_open(path, listed)
 
     monkeypatch.setattr(steps, "_open_regular", swap_then_open)
     with connect(wh) as con:
         steps.scan(con, seeds)
         assert fates(con) == {"story.txt": ("raw", "changed_during_scan")}
         assert con.execute("select count(*) from raw.documents").fetchone()[0] == 0
+        assert con.execute("select count(*) from raw.files").fetchone()[0] == 0
+        no_secret_anywhere(con)
+
+
+def test_a_big_container_changed_while_read_leaves_no_documents(tree, monkeypatch):
+    """Documents of a big container land before the whole file is read; they are taken back when the
+    file turns out to have changed meanwhile, and read again on the next scan."""
+    seeds, _, wh = tree
+    dump = seeds / "dump.jsonl"
+    dump.write_text("".join(json.dumps({"url": f"https://example.net/{i}", "text": f"{STORY} Item {i}."}) + "\n"
+                            for i in range(6)), encoding="utf-8")
+    monkeypatch.setattr(steps, "SCAN_BATCH_BYTES", 200)  # land every two records or so
+    real = steps._HashedFile.hexdigest
+
+    def grow_then_hash(self):
+        if os.fstat(self._f.fileno()).st_ino == os.stat(dump).st_ino:
+            with open(dump, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"url": "https://example.net/late", "text": STORY + " Late."}) + "\n")
+        return real(self)
+
+    with connect(wh) as con:
+        monkeypatch.setattr(steps._HashedFile, "hexdigest", grow_then_hash)
+        result = steps.scan(con, seeds)
+        assert fates(con) == {"dump.jsonl": ("raw", "changed_during_scan")}
+        assert con.execute("select source_path from raw.documents").fetchall() == [(str(seeds / "story.txt"),)]
+        assert result.written == 1
+        monkeypatch.setattr(steps._HashedFile, "hexdigest", real)
+        assert steps.scan(con, seeds).written == 7
+        assert con.execute("select count(*) from raw.file_documents where source_path like '%dump.jsonl'"
+                           ).fetchone()[0] == 7
+        assert fates(con) == {}
 
 
 def test_an_unreadable_file_is_recorded_and_retried(tree, monkeypatch):

@@ -11,10 +11,13 @@ from claimhouse.parallel import map_batches
 from claimhouse.warehouse import connect
 
 
+KILLERS = (13, 22)  # in the third and the fifth batch
+
+
 def _square_or_die(batch: list[int]) -> list[int]:
     out = []
     for x in batch:
-        if x == 13:
+        if x in KILLERS:
             os.kill(os.getpid(), signal.SIGKILL)  # a real, uncatchable death of the worker process
         out.append(x * x)
     return out
@@ -22,10 +25,17 @@ def _square_or_die(batch: list[int]) -> list[int]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_killed_worker_costs_its_item_only(workers):
-    batches = [list(range(i, i + 5)) for i in range(0, 30, 5)]  # 13 sits in the third batch
-    results = list(map_batches(_square_or_die, iter(batches), workers, len(batches), on_crash=lambda x: -x))
+    batches = [list(range(i, i + 5)) for i in range(0, 30, 5)]
+    deaths = []
+
+    def on_crash(x, how):
+        deaths.append(how)
+        return -x
+
+    results = list(map_batches(_square_or_die, iter(batches), workers, len(batches), on_crash=on_crash))
     flat = [y for r in results for y in r]
-    assert flat == [-13 if x == 13 else x * x for x in range(30)]  # everything else, in order
+    assert flat == [-x if x in KILLERS else x * x for x in range(30)]  # everything else, in order
+    assert deaths == ["was killed by signal 9 (SIGKILL)"] * 2
 
 
 def test_without_on_crash_the_death_is_reported():
@@ -58,11 +68,12 @@ def test_a_document_that_kills_its_cleaning_worker_is_quarantined(tmp_path, monk
         assert result.written == 3 and result.quarantined == 1
         rows = con.execute("select source_path, stage, reason, detail from quarantine.documents").fetchall()
         assert len(rows) == 1 and rows[0][0].endswith("killer.txt") and rows[0][1:3] == ("staging", "worker_crashed")
-        assert "died" in rows[0][3]
+        assert "was killed by signal 9 (SIGKILL) while cleaning" in rows[0][3]
         names = sorted(os.path.basename(p) for (p,) in con.execute("select source_path from staging.documents")
                        .fetchall())
         assert names == ["ok0.txt", "ok1.txt", "ok2.txt"]
         assert steps.clean_pending(con, workers=2).processed == 0  # not retried on the next run
+        assert steps.analyse_pending(con, workers=0).written == 3  # the others go on as usual
 
 
 def test_a_document_that_kills_its_analysis_worker_is_quarantined(tmp_path, monkeypatch):
