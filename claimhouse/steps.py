@@ -39,7 +39,13 @@ ANALYSE_BATCH, ANALYSE_BATCH_CHARS = int(os.environ.get("CLAIMHOUSE_ANALYSE_BATC
 CLEAN_SECONDS = 30.0  # per-document time limit on detection + cleaning (reason timeout)
 EARLIEST_DATE = datetime(1900, 1, 1)
 ENGLISH = ("en",)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# control characters (but tab and newline), lone surrogates, and invisible format characters that only
+# hide or reorder text: bidi embeddings/overrides/isolates and marks, zero-width space, word joiner, BOM
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\u200b\u200e\u200f\u202a-\u202e"
+                      "\u2060\u2066-\u2069\ufeff]")
+
+
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def now() -> datetime:
@@ -170,6 +176,9 @@ def _stat_frame(paths: Iterable[Path], root: Path) -> tuple[pl.DataFrame, list[d
             name.encode("utf-8")
         except UnicodeEncodeError:
             refuse(name, "bad_path", "the file name is not valid UTF-8: rename the file")
+            continue
+        if _NAME_CONTROL.search(name):  # a newline in a name forges lines in logs, summaries and CSV exports
+            refuse(name, "bad_path", "the file name holds a control character: rename the file")
             continue
         names.append(name)
         sizes.append(st.st_size)
@@ -527,10 +536,10 @@ def quarantine_documents(con: duckdb.DuckDBPyConnection, stage: str,
 
 # ---------------------------------------------------------------- staging: clean
 def _safe_str(value: str | None) -> str | None:
-    """Text that DuckDB can store: lone surrogates replaced, control characters (but tab/newline) removed."""
+    """Text that DuckDB can store and nothing can hide in: lone surrogates, control characters (but
+    tab/newline), bidi controls and zero-width spaces removed (zero-width (non-)joiners stay: scripts need them)."""
     if value is None:
         return None
-    value = value.encode("utf-8", "replace").decode("utf-8")
     return _CONTROL.sub("", value)
 
 

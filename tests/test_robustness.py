@@ -70,7 +70,7 @@ def test_bad_strings_repaired_dates_normalised(hostile):
         rows = dict(con.execute("select title, published_at from staging.documents "
                                 "where source_path like '%.json'").fetchall())
         texts = [t for (t,) in con.execute("select text from staging.documents").fetchall()]
-    assert "Bad \ufffd title" in rows or "Bad ? title" in rows
+    assert "Bad  title" in rows  # the lone surrogate removed
     bad_title = next(t for t in rows if t.startswith("Bad"))
     assert rows[bad_title] == datetime(2024, 12, 31, 22, 0)  # +05:00 converted to UTC
     assert rows["Old"] is None  # 1850 is not a plausible publication date
