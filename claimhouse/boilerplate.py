@@ -90,11 +90,16 @@ class TextMeta:
     url: str | None = None
 
 
-# The comment-form footer of WordPress themes: "You may use these HTML tags and attributes: <a href=""
-# title=""> <abbr title=""> ...", shown as text (escaped in the page), or its tag list on a line of its own.
+# The comment-form footer of blog engines, shown as text (the page escapes it): WordPress "You may use these
+# HTML tags and attributes: <a href="" title=""> <abbr title=""> ...", older themes' "XHTML: You can use these
+# tags: ...", Drupal's "Allowed HTML tags: <a> <em> <strong> ...". The line is the intro and the tag list and
+# nothing else (an article's "You can use these tags to ..." stays), or the tag list alone on its line when
+# the extractor split it off (at least three tags, one with an empty attribute, as no prose or code has).
+_FOOTER_TAG = r"<[a-z][a-z0-9]*(?:\s+[a-z-]+(?:=(?:\"\"|''|\"[^\"<>]*\"))?)*\s*/?>"
 _ALLOWED_TAGS = re.compile(
-    r"^(?:you (?:may|can) use (?:these|the following) (?:x?html )?tags|allowed html tags|"
-    r"x?html: you (?:may|can) use these tags|(?:\s*<[a-z]+(?:\s+[a-z-]+=(?:\"\"|''))*>){3,}\s*$)", re.I)
+    r"^(?:(?:x?html\s*:\s*)?you (?:may|can) use (?:these|the following) (?:x?html )?tags(?: and attributes)?"
+    r"|allowed html tags)\s*:?(?:\s*" + _FOOTER_TAG + r")*\s*\.?$"
+    r"|^(?=[^\n]*=(?:\"\"|''))(?:\s*" + _FOOTER_TAG + r"){3,}\s*$", re.I)
 
 
 def is_comment_form_footer(line: str) -> bool:

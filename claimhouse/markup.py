@@ -7,14 +7,34 @@ comment-form footer "You may use these HTML tags and attributes: <a href="" titl
 written ``&lt;a href=&quot;&quot;...`` in the HTML. Such a fragment is text, not leftover.
 
 ``leftover_markup(text, source, source_format)`` returns the first fragment of ``text`` that
-looks like markup and that the source does not display as text, or None. A fragment is
-displayed when the source holds its escaped form (``&lt;tag`` / ``&amp;name;`` and their
-numeric and JSON-escaped spellings). A plain-text source shows what it holds: an entity or
-tag in it is the text as written, except a ``<script>``/``<style>`` block with its content.
+looks like markup (``MARKUP_PATTERNS``) and that the source does not display as text, or None.
+
+A fragment is *displayed* when the source holds its escaped form, compared case-insensitively:
+
+* an entity ``&quot;`` is displayed when the source holds ``&amp;quot;``, with ``&amp;`` spelled
+  any way HTML allows (``&#38;``, ``&#038;``, ``&#x26;``), also JSON-escaped (``\\u0026amp;quot;``);
+* a tag ``<abbr title="">`` is displayed when the source holds ``&lt;abbr`` (``&#60;``, ``&#060;``,
+  ``&#x3c;``, JSON ``\\u0026lt;``), also split by a syntax highlighter's own tags
+  (``&lt;<span class="hljs-name">abbr``);
+* a ``<script>``/``<style>`` block likewise, by its tag.
+
+``\\u003c`` in a JSON source is *not* a displayed ``<``: it is how JSON writes the real tags of
+the rendered HTML.
+
+Plain-text sources (``source_format='text'``) have no page markup to display anything, and the
+text cleaner does not unescape them: a tag with attributes or a script/style block in the clean
+text is leftover (unless the file itself writes it escaped, as above), while an entity is the text
+as the file writes it (a scraper that saved ``AT&amp;T`` or ``&nbsp;`` made that the text) and is
+never flagged. With no source at all (None) every fragment found counts as leftover.
+
+Cost: one regex search over the text per pattern; the source is only read (lower-cased once)
+when a fragment was found, and each distinct fragment start is looked up once.
 """
 from __future__ import annotations
 
 import re
+
+__all__ = ["MARKUP_PATTERNS", "leftover_markup"]
 
 # Markup that leaked from a page: tags carrying page-structure attributes, comments, script/style
 # blocks, unresolved entities. Tags alone are not enough: articles about code quote `<p>` or `<T>`.
@@ -24,48 +44,54 @@ MARKUP_PATTERNS = (
     r"&(?:nbsp|amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);",  # leftover HTML entities
 )
 _PATTERNS = tuple(re.compile(p) for p in MARKUP_PATTERNS)
-_BLOCK = 1  # index of the script/style pattern: leftover even in a plain-text source
+_ENTITY = 2  # index of the entity pattern: an entity in a plain-text source is the text as written
 
-# how a page writes "&" and "<" so that readers see them
-_AMP = ("&amp;", "&#38;", "&#x26;", "\\u0026amp;", "\\u0026#38;")
-_LT = ("&lt;", "&#60;", "&#x3c;", "\\u003c", "\\u0026lt;")
+# how a page writes "&" and "<" so that its readers see them (matched against the lower-cased source)
+_AMP = r"(?:&|\\u0026)(?:amp|#0*38|#x0*26);"
+_LT = r"(?:&|\\u0026)(?:lt|#0*60|#x0*3c);"
+_HIGHLIGHT = r"(?:\s*<[^<>]{0,200}>)*\s*"  # a syntax highlighter's tags between "&lt;" and the name
+_TAG_NAME = re.compile(r"<([A-Za-z][\w:-]*)")
 
 
-def _escaped_forms(fragment: str) -> list[str]:
-    """The spellings of ``fragment``'s start in a source that displays it as text."""
+def _key(fragment: str) -> str:
+    """What decides whether ``fragment`` is displayed: the entity, or the tag name (lower case)."""
     if fragment.startswith("&"):
-        return [amp + fragment[1:] for amp in _AMP]
-    m = re.match(r"<([A-Za-z][\w:-]*)", fragment)
-    name = m.group(1) if m else ""
-    return [lt + name for lt in _LT]
+        return fragment.lower()
+    m = _TAG_NAME.match(fragment)
+    return "<" + (m.group(1).lower() if m else "")
 
 
-def _displayed(fragment: str, source_lower: str) -> bool:
-    return any(form.lower() in source_lower for form in _escaped_forms(fragment))
+def _escaped(key: str) -> re.Pattern:
+    """The spellings of ``key`` in a (lower-cased) source that displays it as text."""
+    if key.startswith("&"):
+        return re.compile(_AMP + re.escape(key[1:]))
+    return re.compile(_LT + _HIGHLIGHT + re.escape(key[1:]) + r"(?![\w:-])")
 
 
 def leftover_markup(text: str | None, source: str | None, source_format: str | None = None) -> str | None:
     """The first markup fragment of ``text`` that the source does not display as text, or None.
 
     ``source``: the raw document decoded as text (HTML page, WordPress JSON, plain text); None
-    when unknown, and then every fragment found counts as leftover.
+    when unknown, and then the first fragment found is leftover. ``source_format``: 'text' for a
+    plain-text source, where entities are text as written (see the module docstring).
     """
     if not text:
         return None
-    source_lower = source.lower() if source else None
     plain = source_format == "text"
-    seen: set[str] = set()  # fragment starts already found displayed
+    source_lower: str | None = None
+    displayed: dict[str, bool] = {}  # fragment key -> displayed by the source
     for index, pattern in enumerate(_PATTERNS):
+        if plain and index == _ENTITY:
+            continue
         for m in pattern.finditer(text):
             fragment = m.group(0)
-            if source_lower is None:
+            if source is None:
                 return fragment
-            if plain and index != _BLOCK:
-                continue  # a plain-text source shows its tags and entities as they are written
-            start = _escaped_forms(fragment)[0]
-            if start in seen:
-                continue
-            if not _displayed(fragment, source_lower):
+            key = _key(fragment)
+            if key not in displayed:
+                if source_lower is None:
+                    source_lower = source.lower()
+                displayed[key] = _escaped(key).search(source_lower) is not None
+            if not displayed[key]:
                 return fragment
-            seen.add(start)
     return None

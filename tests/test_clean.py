@@ -507,5 +507,25 @@ def test_comment_form_footer_line_rule():
     assert is_comment_form_footer('You may use these HTML tags and attributes: <a href="" title=""> <abbr title="">')
     assert is_comment_form_footer('<a href="" title=""> <abbr title=""> <b> <strong>')
     assert is_comment_form_footer("XHTML: You can use these tags: <a href=\"\" title=\"\">")
+    assert is_comment_form_footer("You may use these HTML tags and attributes:")  # list split off by the extractor
+    assert is_comment_form_footer("Allowed HTML tags: <a> <em> <strong> <cite> <blockquote> <code> <ul> <ol> <li>")
+    assert is_comment_form_footer("Allowed HTML tags: <a href hreflang> <em> <strong> <cite>")
     assert not is_comment_form_footer("You may use these tools to follow the war.")
+    assert not is_comment_form_footer("You can use these tags to tell search engines which page is the original.")
+    assert not is_comment_form_footer("You can use these HTML tags in your posts, the editor explained on Monday.")
     assert not is_comment_form_footer("<html>")
+    assert not is_comment_form_footer("<html> <head> <body>")  # a code sample line: no empty attribute
+
+
+def test_comment_form_footer_in_a_text_page_is_removed():
+    from claimhouse.clean import clean
+    from claimhouse.ingest import detect
+
+    body = "\n".join(f"The defence minister said on Monday that the talks in Riyadh would resume next week, "
+                     f"in paragraph {i} of the story." for i in range(6))
+    page = (f"Talks resume\n\n{body}\n\nLeave a Reply\nYou may use these HTML tags and attributes: "
+            '<a href="" title=""> <abbr title=""> <acronym title=""> <b> <blockquote cite=""> <cite> <code> '
+            '<del datetime=""> <em> <i> <q cite=""> <s> <strike> <strong>\n')
+    text = clean(detect(page.encode(), "talks.txt"), "talks.txt").text
+    assert "paragraph 5 of the story" in text
+    assert "You may use these" not in text and 'title=""' not in text

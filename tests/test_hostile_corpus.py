@@ -124,12 +124,17 @@ def test_every_kind_was_built(ctx):
 KNOWN_GAPS = {
     "jsonl_html_record": "the URL field of a JSON Lines record is not carried into staging.documents.url",
     "jsonl_text_record": "the URL field of a JSON Lines record is not carried into staging.documents.url",
-    "warc_record_before_short_length": "the WARC target URI is not carried into staging.documents.url",
-    "warc_content_length_too_short": "a WARC record whose Content-Length cuts its payload reaches staging, cut",
-    "long_title_10k": "a page whose <title> is 10,000 characters loses its body to no_text",
-    "declared_utf16_but_utf8": "a page declaring UTF-16 but written in UTF-8 gets no title",
-    "mixed_utf8_and_cp1252": "a file mixing UTF-8 and cp1252 bytes is decoded as cp1252 throughout (mojibake)",
-    "date_2999": "a page dated 2999 gets another date from its text instead of none",
+    "warc_record_before_short_length": "the WARC-Target-URI is not carried into staging.documents.url",
+    "warc_content_length_too_short": "a WARC record whose Content-Length cuts its payload reaches staging, cut; "
+                                     "only the leftover bytes are quarantined (corrupt_record)",
+    "long_title_10k": "a 10,000-character <h1> is taken as the article container (maintext.recover), the "
+                      "paragraphs are dropped and the page ends as no_text",
+    "declared_utf16_but_utf8": "<meta charset=utf-16> on UTF-8 bytes is decoded as UTF-16-LE (garbage text); "
+                               "WHATWG says such a declaration means UTF-8",
+    "mixed_utf8_and_cp1252": "a file mixing UTF-8 and cp1252 bytes is decoded with one guessed legacy "
+                             "charset (mojibake); decoding run by run would fix it",
+    "date_2999": "htmldate's extensive search falls back to the copyright year: an implausible or "
+                 "missing date becomes YYYY-01-01 from a '© YYYY' footer",
 }
 
 
