@@ -136,3 +136,27 @@ def test_no_source_and_no_markup():
     assert leftover_markup("Tom &amp; Jerry", None, "text") is None  # a plain text's entities are its text
     assert leftover_markup("Talks resume on Monday, 3 < 4 & 5 > 2.", "<p>x</p>", "html") is None
     assert leftover_markup("", "<p>x</p>") is None and leftover_markup(None, None) is None
+
+
+def test_markup_escaped_only_where_readers_do_not_see_it_is_leftover():
+    # pages escape markup inside attribute values and inline scripts (a real page: an RSS "This article
+    # first appeared on ..." snippet in an attribute); that displays nothing, so it does not excuse a leak
+    page = ('<html><head><script>var t = "&lt;div class=\\"ad\\"&gt;&amp;nbsp;";</script></head><body>'
+            '<div data-gtm-text="Try it&lt;em&gt; free&lt;/em&gt;" data-snippet="&lt;p&gt;This&amp;nbsp;article">'
+            '<p>Talks resume.</p><!-- &lt;div class="x"&gt; --></div></body></html>')
+    assert leftover_markup('Talks resume. <em class="x">free', page, "html") == '<em class="x">'
+    assert leftover_markup('Talks resume.&nbsp;Share', page, "html") == "&nbsp;"
+    assert leftover_markup('Talks resume. <div class="ad"> x', page, "html") == '<div class="ad">'
+    assert leftover_markup('Talks resume. <div class="ad"> x', page.replace("<p>Talks", "<p>&lt;div&gt; Talks"),
+                           "html") is None  # once the page shows it, it is text
+
+
+def test_visible_text():
+    from claimhouse.markup import visible_text
+
+    page = ('<!DOCTYPE html><html><head><style>p{}</style><script>var a = "&lt;b";</script></head><body>'
+            '<p title="&lt;i&gt;">Write <code>&lt;<span class="hljs-name">div</span>&gt;</code> here.</p>'
+            '<!-- &lt;u --></body></html>')
+    assert visible_text(page, "html") == "Write &lt;div&gt; here."
+    assert visible_text('{"content": {"rendered": "<p>Use &lt;b&gt;</p>"}, "id": 3}', "wordpress_json") == "Use &lt;b&gt;"
+    assert visible_text("a <b> &amp; c", "text") == "a <b> &amp; c"

@@ -15,6 +15,7 @@ PATTERNS = (
     r'"reason":\s*"([a-z_]+)"',
     r'reason(?:, detail)?\s*=\s*"([a-z_]+)"',
     r'row_rule\(\s*"([a-z_]+)"',
+    r'refuse\([^,()]+,\s*"([a-z_]+)"',
 )
 
 
@@ -29,7 +30,7 @@ def code_reasons() -> set[str]:
 
 def test_the_scan_finds_the_reasons_we_know():
     reasons = code_reasons()
-    assert {"empty", "binary", "not_a_file", "too_long", "timeout", "unsupported_language", "embedding_error",
+    assert {"empty", "binary", "not_a_file", "symlink_outside", "vanished", "worker_crashed", "too_long", "timeout", "unsupported_language", "embedding_error",
             "markup_in_text", "sentence_offsets"} <= reasons
 
 
