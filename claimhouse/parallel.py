@@ -24,6 +24,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -63,6 +64,7 @@ class _Pool:
     def __init__(self, workers: int, initializer: Callable[[], None] | None):
         self.workers, self.initializer = workers, initializer
         self.restarts = 0
+        self._seen: dict[int, object] = {}  # pid -> Process; the pool forgets its processes once broken
         self._pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
@@ -71,17 +73,28 @@ class _Pool:
 
     def submit(self, fn, batch) -> Future:
         try:
-            return self._pool.submit(fn, batch)
+            future = self._pool.submit(fn, batch)
+            self._remember()
+            return future
         except BrokenProcessPool as exc:  # a worker died before we noticed: fail like the batches in flight
             future: Future = Future()
             future.set_exception(exc)
             return future
 
+    def _remember(self) -> None:
+        for pid, process in list((getattr(self._pool, "_processes", None) or {}).items()):
+            self._seen.setdefault(pid, process)
+
     def death(self) -> str:
         """How the worker that broke the pool ended, e.g. 'was killed by signal 9 (SIGKILL)'."""
+        self._remember()
         codes = []
-        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
-            process.join(5)  # once one worker has died, the pool ends the others with SIGTERM
+        deadline = time.monotonic() + 5  # once one worker has died, the pool ends the others with SIGTERM
+        for process in list(self._seen.values()):
+            # the pool's own thread reaps its workers too; when it wins the race, join() returns at once
+            # with no exit code (ECHILD), so wait until the code it read is recorded on the process
+            while process.exitcode is None and time.monotonic() < deadline:
+                process.join(0.05)
             if process.exitcode is not None:
                 codes.append(process.exitcode)
         code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
@@ -96,6 +109,7 @@ class _Pool:
 
     def restart(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._seen.clear()
         self._pool = self._new()
         self.restarts += 1
 
