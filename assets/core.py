@@ -51,7 +51,7 @@ def core_analysis(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 @dg.multi_asset(
     specs=[dg.AssetSpec(key, deps=[CORE_KEYS["claims"]], group_name="core", description=_DESCRIPTIONS[name],
-                        kinds={"duckdb", "pytorch"}) for name, key in STORY_KEYS.items()],
+                        kinds={"duckdb", "onnx"}) for name, key in STORY_KEYS.items()],
     pool=DUCKDB_POOL, can_subset=False, name="story_links",
 )
 def story_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
