@@ -941,10 +941,7 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         order by c.doc_id, c.claim_id""").fetchall()
     rep = progress.reporter()
     rep.start("stories", len(pending))
-    for batch in _whole_documents(pending, STORY_BATCH):
-        if embedder is None:
-            embedder = stories.Embedder(threads=max(1, workers))
-        vecs, bad = _embed_claims(embedder, batch)
+    for batch, vecs, bad in _embedded_batches(list(_whole_documents(pending, STORY_BATCH)), workers, embedder):
         keep = [i for i, row in enumerate(batch) if row[1] not in bad]
         ids = [batch[i][0] for i in keep]
         docs = [batch[i][1] for i in keep]
@@ -1001,6 +998,59 @@ def _whole_documents(rows: list[tuple[str, str, str]], size: int) -> Iterable[li
         batch.append(row)
     if batch:
         yield batch
+
+
+EMBED_CHUNK = 256  # claims per task sent to an embedding worker
+_EMBEDDER = None  # one per worker process
+
+
+def _embed_task(rows: list[tuple[str, str, str]]) -> list:
+    """Worker side: the vector of each (claim_id, doc_id, content), or the error text of its document."""
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from .stories import Embedder
+        _EMBEDDER = Embedder(threads=1)
+    maybe_crash("stories", "\n".join(t for _, _, t in rows))
+    vecs, bad = _embed_claims(_EMBEDDER, rows)
+    return [bad.get(doc) or vecs[i] for i, (_, doc, _) in enumerate(rows)]
+
+
+def _embedded_batches(batches: list[list[tuple[str, str, str]]], workers: int, embedder=None):
+    """(batch, vectors, bad documents) for each batch of claims. The claims are embedded on the
+    ``workers`` processes in chunks of EMBED_CHUNK (0 workers, or a given ``embedder``: in this process);
+    a claim whose embedding fails or kills its worker makes its whole document bad (doc_id → detail)."""
+    if embedder is not None:
+        for batch in batches:
+            vecs, bad = _embed_claims(embedder, batch)
+            yield batch, vecs, bad
+        return
+    chunks = [(b, batch[i:i + EMBED_CHUNK]) for b, batch in enumerate(batches)
+              for i in range(0, len(batch), EMBED_CHUNK)]
+    results = map_batches(_embed_task, (rows for _, rows in chunks), workers, len(chunks),
+                          on_crash=lambda row, how: f"embedding worker {how}")
+    current, done = 0, []
+    for (b, _), out in zip(chunks, results):
+        if b != current:
+            yield _assemble(batches[current], done)
+            current, done = b, []
+        done.extend(out)
+    if chunks:
+        yield _assemble(batches[current], done)
+
+
+def _assemble(batch, outputs):
+    import numpy as np
+
+    from .stories import DIM
+
+    vecs = np.zeros((len(batch), DIM), dtype=np.float32)
+    bad: dict[str, str] = {}
+    for i, ((_, doc, _), out) in enumerate(zip(batch, outputs)):
+        if isinstance(out, str):
+            bad.setdefault(doc, out[:500])
+        else:
+            vecs[i] = out
+    return batch, vecs, bad
 
 
 def _embed_claims(embedder, batch: list[tuple[str, str, str]]):
