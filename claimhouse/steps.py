@@ -928,6 +928,15 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
     from . import stories
 
     result = StepResult("stories", extra={"pairs_written": 0, "clusters": 0, "pruned": 0})
+    # claims whose story clusters a removed claim was part of: they are recomputed below
+    touched: set[str] = {r[0] for r in con.execute("""
+        with gone as (select claim_id from core.story_clusters where claim_id not in (select claim_id from core.claims)
+                      union select claim_a from core.claim_pairs where claim_a not in (select claim_id from core.claims)
+                      union select claim_b from core.claim_pairs where claim_b not in (select claim_id from core.claims))
+        select claim_id from core.story_clusters
+        where cluster_id in (select cluster_id from core.story_clusters where claim_id in (select claim_id from gone))
+        union select claim_b from core.claim_pairs where claim_a in (select claim_id from gone)
+        union select claim_a from core.claim_pairs where claim_b in (select claim_id from gone)""").fetchall()}
     with transaction(con):  # claims of retracted documents leave their embeddings and pairs behind
         result.extra["pruned"] = con.execute(
             "delete from core.claim_embeddings where claim_id not in (select claim_id from core.claims)"
@@ -979,12 +988,15 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
                      "detail": bad[d], "seen_at": ts} for d, p in rows])
         result.processed += len(batch)
         result.written += len(ids)
+        touched.update(ids)
         rep.advance("stories", len(batch))
     rep.finish("stories")
-    if result.written or result.extra["pruned"] or not count(con, "core.story_clusters"):
-        result.extra["clusters"] = rebuild_story_clusters(con)
-    else:
-        result.extra["clusters"] = con.execute("select count(distinct cluster_id) from core.story_clusters").fetchone()[0]
+    if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):
+        rebuild_story_clusters(con)  # first run, or a warehouse from before incremental clusters
+        result.extra["reclustered_claims"] = count(con, "core.claim_pairs")
+    elif touched:
+        result.extra["reclustered_claims"] = update_story_clusters(con, touched)
+    result.extra["clusters"] = con.execute("select count(distinct cluster_id) from core.story_clusters").fetchone()[0]
     return result
 
 
@@ -1077,13 +1089,64 @@ def _embed_claims(embedder, batch: list[tuple[str, str, str]]):
         return vecs, bad
 
 
+def _cluster_pairs_sql(where: str) -> str:
+    # contradicting pairs count as not similar at all: they never join one story
+    return ("select claim_a, claim_b, case when relation = 'contradiction' then 0 else similarity end "
+            f"from core.claim_pairs {where} order by claim_a, claim_b")
+
+
+def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]) -> int:
+    """Recompute only the story clusters that ``touched`` claims (new, or paired with removed ones) can be in.
+
+    Average linkage merges two groups only when some pair across them reaches PARAPHRASE_MIN (the mean of
+    the cross pairs cannot exceed their maximum, and a pair not stored counts as PAIR_MIN, below it). So
+    every cluster lies inside one connected component of the graph of paraphrase-strength pairs, and a
+    component's clusters depend only on the pairs among its claims. The components holding a touched claim
+    are found from that graph (one columnar scan of the strong pairs and scipy's connected components),
+    and only their clusters are rebuilt: the result equals a full rebuild (tests/test_stories.py compares
+    them). Returns the number of claims whose clusters were recomputed."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from .stories import PARAPHRASE_MIN, clusters
+
+    touched = sorted(set(touched))
+    strong = con.execute("""select claim_a, claim_b from core.claim_pairs
+                            where relation <> 'contradiction' and similarity >= ?""", [PARAPHRASE_MIN]).pl()
+    component: list[str] = []
+    if touched and strong.height:
+        names = pl.concat([strong["claim_a"], strong["claim_b"]]).unique().sort()
+        code = pl.DataFrame({"claim": names, "code": np.arange(len(names))})
+        a = strong.join(code, left_on="claim_a", right_on="claim", how="left")["code"].to_numpy()
+        b = strong.join(code, left_on="claim_b", right_on="claim", how="left")["code"].to_numpy()
+        n = len(names)
+        _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
+        hit = code.filter(pl.col("claim").is_in(touched))["code"].to_numpy()
+        keep = np.isin(labels, np.unique(labels[hit]))
+        component = names.filter(pl.Series(keep)).to_list()
+    scope = sorted(set(component) | set(touched))
+    con.execute("create or replace temp table _cluster_scope (claim_id varchar)")
+    if scope:
+        con.execute("insert into _cluster_scope select unnest(?)", [scope])
+    pairs = con.execute(_cluster_pairs_sql(
+        "where claim_a in (select claim_id from _cluster_scope) and claim_b in (select claim_id from _cluster_scope)")
+    ).fetchall() if component else []
+    members = clusters(pairs)
+    frame = pl.DataFrame(sorted(members.items()), schema={"claim_id": pl.Utf8, "cluster_id": pl.Utf8}, orient="row")
+    with transaction(con):
+        con.execute("delete from core.story_clusters where claim_id in (select claim_id from _cluster_scope) "
+                    "or claim_id not in (select claim_id from core.claims)")
+        append(con, "core.story_clusters", frame)
+    con.execute("drop table if exists _cluster_scope")
+    return len(scope)
+
+
 def rebuild_story_clusters(con: duckdb.DuckDBPyConnection) -> int:
     """core.story_clusters from the stored pairs (average linkage, stories.clusters); returns the cluster count."""
     from .stories import clusters
 
-    # contradicting pairs count as not similar at all: they never join one story
-    pairs = con.execute("select claim_a, claim_b, case when relation = 'contradiction' then 0 else similarity end "
-                        "from core.claim_pairs order by claim_a, claim_b").fetchall()
+    pairs = con.execute(_cluster_pairs_sql("")).fetchall()
     members = clusters(pairs)
     frame = pl.DataFrame(sorted(members.items()), schema={"claim_id": pl.Utf8, "cluster_id": pl.Utf8}, orient="row")
     with transaction(con):

@@ -202,3 +202,54 @@ def test_seeds_story_clusters(seeds_run):
     assert query(pub, """select count(*) from core.claim_pairs p join core.claims a on a.claim_id = p.claim_a
                          join core.claims b on b.claim_id = p.claim_b where a.doc_id = b.doc_id""") == [(0,)]
     assert query(pub, "select count(*) from core.claim_embeddings") == query(pub, "select count(*) from core.claims")
+
+
+# ---------------------------------------------------------------- incremental clusters
+class _TopicEmbedder:
+    """Vectors from the text "t<topic> v<variant>": a topic centre plus the variant's own noise, so that
+    claims of one topic form chains and groups of paraphrases, as a real story does."""
+
+    def __init__(self, topics: int = 30, noise: float = 0.55):
+        rng = np.random.default_rng(7)
+        self.centres = rng.normal(size=(topics, stories.DIM))
+        self.noise = noise
+
+    def encode(self, texts):
+        out = []
+        for t in texts:
+            topic, variant = (int(x[1:]) for x in t.split()[:2])
+            v = self.centres[topic] + self.noise * np.random.default_rng(variant).normal(size=stories.DIM) * 1.0
+            out.append(v / np.linalg.norm(v))
+        return np.asarray(out, dtype=np.float32)
+
+
+def test_incremental_clusters_equal_a_full_rebuild(tmp_path):
+    """Documents arrive in rounds and some are retracted; after each round the clusters updated from the
+    touched components equal those of a rebuild from all pairs."""
+    rng = np.random.default_rng(11)
+    embedder = _TopicEmbedder()
+    variant = 0
+    with connect(tmp_path / "w.duckdb") as con:
+        recomputed = []
+        for round_ in range(6):
+            for d in range(12 if round_ < 5 else 2):  # the last round brings two documents
+                doc = f"r{round_}d{d}"
+                for c in range(int(rng.integers(2, 6))):
+                    variant += 1
+                    topic = int(rng.integers(0, 30))
+                    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                                   null, ?, 0, 1, false, false, false)""",
+                                [f"{doc}c{c}", doc, f"t{topic} v{variant} claim"])
+            if round_ in (3, 5):  # retract two earlier documents
+                con.execute("delete from core.claims where doc_id in (?, ?)", [f"r{round_ - 2}d1", f"r{round_ - 3}d4"])
+            result = steps.link_stories(con, embedder=embedder)
+            recomputed.append(result.extra.get("reclustered_claims"))
+            incremental = con.execute("select * from core.story_clusters order by all").fetchall()
+            steps.rebuild_story_clusters(con)
+            assert incremental == con.execute("select * from core.story_clusters order by all").fetchall(), round_
+        pairs = con.execute("select count(*) from core.claim_pairs where relation = 'paraphrase'").fetchone()[0]
+        clustered = con.execute("select count(distinct cluster_id), max(n) from (select cluster_id, count(*) n "
+                                "from core.story_clusters group by 1)").fetchone()
+        assert pairs > 100 and clustered[0] > 10 and clustered[1] >= 3  # real groups, not just pairs
+        total = con.execute("select count(*) from core.claims").fetchone()[0]
+        assert recomputed[-1] < total / 2  # the last round recomputed only the components it touched
