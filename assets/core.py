@@ -55,7 +55,7 @@ def core_analysis(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     pool=DUCKDB_POOL, can_subset=False, name="story_links",
 )
 def story_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Embed each new claim once, pair it with similar claims of other documents, rebuild the story clusters."""
+    """Embed each new claim once, pair it with similar claims of other documents, update the story clusters."""
     with warehouse.connect() as con:
         result = steps.link_stories(con, workers=warehouse.workers)
         context.log.info(f"embedded {result.written} claims, {result.extra['pairs_written']} new pairs, "
@@ -64,4 +64,5 @@ def story_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             con, "core.claim_pairs", _PREVIEWS["claim_pairs"], claims_embedded=result.written,
             pairs_written=result.extra["pairs_written"], documents_quarantined=result.quarantined))
         yield dg.MaterializeResult(asset_key=STORY_KEYS["story_clusters"], metadata=table_metadata(
-            con, "core.story_clusters", _PREVIEWS["story_clusters"], clusters=result.extra["clusters"]))
+            con, "core.story_clusters", _PREVIEWS["story_clusters"], clusters=result.extra["clusters"],
+            reclustered_claims=result.extra.get("reclustered_claims", 0)))
