@@ -93,7 +93,7 @@ def main() -> None:
                                "--warehouse", str(wh), "--workers", str(args.workers), "--quiet"],
                               cwd=REPO, env=env, capture_output=True, text=True)
         t_run = time.perf_counter() - start
-        tail = [line for line in done.stdout.splitlines() if re.match(r"(checks|finished):", line)]
+        tail = [line for line in done.stdout.splitlines() if re.match(r"(checks:|finished in)", line)]
         print(f"pipeline    {t_run:8.1f} s  {len(files) / t_run:6.2f} docs/s  exit {done.returncode}  "
               + " | ".join(tail))
         print(f"peak RSS    {peak_children_mib():.0f} MiB (largest child process)")

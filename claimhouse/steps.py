@@ -1016,77 +1016,72 @@ EMBED_CHUNK = 256  # claims per task sent to an embedding worker
 _EMBEDDER = None  # one per worker process
 
 
-def _embed_task(rows: list[tuple[str, str, str]]) -> list:
-    """Worker side: the vector of each (claim_id, doc_id, content), or the error text of its document."""
+def _embed_task(texts: list[str]) -> list:
+    """Worker side: the vector of each embedding text, or the error it raised."""
     global _EMBEDDER
     if _EMBEDDER is None:
         from .stories import Embedder
         _EMBEDDER = Embedder(threads=1)
-    maybe_crash("stories", "\n".join(t for _, _, t in rows))
-    vecs, bad = _embed_claims(_EMBEDDER, rows)
-    return [bad.get(doc) or vecs[i] for i, (_, doc, _) in enumerate(rows)]
+    maybe_crash("stories", "\n".join(texts))
+    return _encode_each(_EMBEDDER, texts)
+
+
+def _encode_each(embedder, texts: list[str]) -> list:
+    """Vectors of ``texts``; when the batch fails, each text alone, and an error text for those that fail."""
+    try:
+        return list(embedder.encode(texts))
+    except Exception:  # noqa: BLE001 - find the text(s) at fault
+        out: list = []
+        for text in texts:
+            try:
+                out.append(embedder.encode([text])[0])
+            except Exception as exc:  # noqa: BLE001
+                out.append(f"{type(exc).__name__}: {exc}"[:500])
+        return out
 
 
 def _embedded_batches(batches: list[list[tuple[str, str, str]]], workers: int, embedder=None):
-    """(batch, vectors, bad documents) for each batch of claims. The claims are embedded on the
-    ``workers`` processes in chunks of EMBED_CHUNK (0 workers, or a given ``embedder``: in this process);
-    a claim whose embedding fails or kills its worker makes its whole document bad (doc_id → detail)."""
+    """(batch, vectors, bad documents) for each batch of (claim_id, doc_id, content) rows.
+
+    Each distinct embedding text of a batch is embedded once (syndicated copies repeat claims word for
+    word), on the ``workers`` processes in chunks of EMBED_CHUNK texts (0 workers, or a given
+    ``embedder``: in this process). A text whose embedding fails or kills its worker makes every
+    document that holds it bad (doc_id → detail)."""
+    from .stories import embedding_text
+
+    texts = [[embedding_text(t) for _, _, t in batch] for batch in batches]
+    unique = [list(dict.fromkeys(ts)) for ts in texts]
     if embedder is not None:
-        for batch in batches:
-            vecs, bad = _embed_claims(embedder, batch)
-            yield batch, vecs, bad
+        for batch, ts, uniq in zip(batches, texts, unique):
+            yield _assemble(batch, ts, dict(zip(uniq, _encode_each(embedder, uniq))))
         return
-    chunks = [(b, batch[i:i + EMBED_CHUNK]) for b, batch in enumerate(batches)
-              for i in range(0, len(batch), EMBED_CHUNK)]
-    results = map_batches(_embed_task, (rows for _, rows in chunks), workers, len(chunks),
-                          on_crash=lambda row, how: f"embedding worker {how}")
-    current, done = 0, []
-    for (b, _), out in zip(chunks, results):
+    chunks = [(b, uniq[i:i + EMBED_CHUNK]) for b, uniq in enumerate(unique) for i in range(0, len(uniq), EMBED_CHUNK)]
+    results = map_batches(_embed_task, (chunk for _, chunk in chunks), workers, len(chunks),
+                          on_crash=lambda text, how: f"embedding worker {how}")
+    current, done = 0, {}
+    for (b, chunk), out in zip(chunks, results):
         if b != current:
-            yield _assemble(batches[current], done)
-            current, done = b, []
-        done.extend(out)
+            yield _assemble(batches[current], texts[current], done)
+            current, done = b, {}
+        done.update(zip(chunk, out))
     if chunks:
-        yield _assemble(batches[current], done)
+        yield _assemble(batches[current], texts[current], done)
 
 
-def _assemble(batch, outputs):
+def _assemble(batch, texts, vectors: dict):
     import numpy as np
 
     from .stories import DIM
 
     vecs = np.zeros((len(batch), DIM), dtype=np.float32)
     bad: dict[str, str] = {}
-    for i, ((_, doc, _), out) in enumerate(zip(batch, outputs)):
+    for i, ((_, doc, _), text) in enumerate(zip(batch, texts)):
+        out = vectors[text]
         if isinstance(out, str):
-            bad.setdefault(doc, out[:500])
+            bad.setdefault(doc, out)
         else:
             vecs[i] = out
     return batch, vecs, bad
-
-
-def _embed_claims(embedder, batch: list[tuple[str, str, str]]):
-    """Embeddings of a batch of (claim_id, doc_id, content); a failing batch is retried per document
-    and the documents that still fail are returned with their error (doc_id → detail)."""
-    import numpy as np
-
-    from .stories import DIM, embedding_text
-
-    texts = [embedding_text(t) for _, _, t in batch]
-    try:
-        return embedder.encode(texts), {}
-    except Exception:  # noqa: BLE001 - find the document(s) at fault
-        vecs = np.zeros((len(batch), DIM), dtype=np.float32)
-        bad: dict[str, str] = {}
-        by_doc: dict[str, list[int]] = {}
-        for i, (_, doc, _) in enumerate(batch):
-            by_doc.setdefault(doc, []).append(i)
-        for doc, idx in by_doc.items():
-            try:
-                vecs[idx] = embedder.encode([texts[i] for i in idx])
-            except Exception as exc:  # noqa: BLE001
-                bad[doc] = f"{type(exc).__name__}: {exc}"[:500]
-        return vecs, bad
 
 
 def _cluster_pairs_sql(where: str) -> str:

@@ -87,3 +87,24 @@ def test_a_document_that_kills_its_analysis_worker_is_quarantined(tmp_path, monk
         assert con.execute("select stage, reason from quarantine.documents").fetchall() == [("core", "worker_crashed")]
         assert con.execute("select count(distinct doc_id) from core.sentences").fetchone()[0] == 3
         assert con.execute("select count(*) from staging.documents").fetchone()[0] == 4  # kept, like a foreign text
+
+
+def test_a_claim_that_kills_its_embedding_worker_costs_its_document(tmp_path, monkeypatch):
+    """The claims are embedded on worker processes: a killed worker costs the document of the claim."""
+    seeds = _folder(tmp_path, "")
+    (seeds / "killer.txt").write_text(ARTICLE.format(n="OOM-ME", marker=""), encoding="utf-8")
+    with connect(tmp_path / "w.duckdb") as con:
+        steps.scan(con, seeds)
+        steps.clean_pending(con, workers=0)
+        steps.analyse_pending(con, workers=0)
+        killer = con.execute("select doc_id from core.claims where content_text like '%OOM-ME%'").fetchall()
+        assert killer, "the marker is inside a claim"
+        monkeypatch.setenv("CLAIMHOUSE_FAULT_KILL_ON", "stories:OOM-ME")
+        monkeypatch.setattr(steps, "EMBED_CHUNK", 2)
+        result = steps.link_stories(con, workers=2)
+        assert result.quarantined == 1
+        rows = con.execute("select doc_id, stage, reason, detail from quarantine.documents").fetchall()
+        assert [r[:3] for r in rows] == [(killer[0][0], "stories", "embedding_error")]
+        assert "embedding worker was killed by signal 9 (SIGKILL)" in rows[0][3]
+        embedded = con.execute("select count(distinct doc_id) from core.claim_embeddings").fetchone()[0]
+        assert embedded == 3  # the three other documents are embedded
