@@ -918,14 +918,38 @@ def _stored_embeddings(con: duckdb.DuckDBPyConnection):
         last = ids[-1]
 
 
-def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None) -> StepResult:
-    """Embed each new claim once, keep its similar pairs across documents, rebuild the story clusters.
+def _candidate_embeddings(con: duckdb.DuckDBPyConnection, keys) -> list:
+    """[(claim ids, doc ids, matrix)] of the stored claims with the given index keys (one chunk)."""
+    import numpy as np
 
-    Each new claim is embedded once and compared once with every stored claim (one matrix product
-    per chunk); the clusters are rebuilt from the stored pairs only. Batches hold whole documents,
-    and a document with a claim that cannot be embedded goes to quarantine whole (stage 'stories').
+    from .stories import DIM
+
+    if not len(keys):
+        return []
+    table = con.execute("""select claim_id, doc_id, embedding from core.claim_embeddings
+                           where ann_key in (select unnest(?::ubigint[])) order by claim_id""",
+                        [keys.tolist()]).to_arrow_table()
+    if table.num_rows == 0:
+        return []
+    vecs = table.column("embedding").combine_chunks().flatten().to_numpy().reshape(-1, DIM)
+    return [(table.column("claim_id").to_pylist(), table.column("doc_id").to_pylist(),
+             np.ascontiguousarray(vecs, dtype=np.float32))]
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
+    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    return Path(row[0]) if row and row[0] else None
+
+
+def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None) -> StepResult:
+    """Embed each new claim once, keep its similar pairs across documents, update the story clusters.
+
+    Each new claim is embedded once (on the worker processes). Its candidate neighbours come from the
+    HNSW index beside the warehouse (claimhouse/ann.py), and their exact cosine similarity from the
+    stored vectors; the clusters are updated where new or removed claims touch them. Batches hold whole
+    documents, and a document with a claim that cannot be embedded goes to quarantine whole (stage 'stories').
     """
-    from . import stories
+    from . import ann, stories
 
     result = StepResult("stories", extra={"pairs_written": 0, "clusters": 0, "pruned": 0})
     # claims whose story clusters a removed claim was part of: they are recomputed below
@@ -943,6 +967,9 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         ).fetchone()[0]
         con.execute("""delete from core.claim_pairs where claim_a not in (select claim_id from core.claims)
                        or claim_b not in (select claim_id from core.claims)""")
+    db_path = _database_path(con)
+    index = ann.ClaimIndex(ann.index_path(db_path) if db_path else None)
+    index.sync(con)  # the same keys as core.claim_embeddings, whatever happened since the last save
     pending = con.execute("""
         select c.claim_id, c.doc_id, c.content_text from core.claims c
         where c.claim_id not in (select claim_id from core.claim_embeddings)
@@ -955,7 +982,9 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         ids = [batch[i][0] for i in keep]
         docs = [batch[i][1] for i in keep]
         vecs = vecs[keep]
-        pairs = stories.similar_pairs(ids, docs, vecs, _stored_embeddings(con))
+        keys = ann.claim_keys(ids)
+        candidates = _candidate_embeddings(con, index.candidates(vecs, stories.PAIR_MIN))
+        pairs = stories.similar_pairs(ids, docs, vecs, candidates)
         figures: dict[str, list] = {}
         if pairs:
             for cid, unit, value, subject, change in con.execute("""
@@ -974,9 +1003,10 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         ts = now()
         emb_frame = pl.DataFrame(
             {"claim_id": ids, "doc_id": docs, "model": [stories.MODEL] * len(ids), "embedding": vecs,
-             "embedded_at": [ts] * len(ids)},
+             "embedded_at": [ts] * len(ids), "ann_key": keys},
             schema={"claim_id": pl.Utf8, "doc_id": pl.Utf8, "model": pl.Utf8,
-                    "embedding": pl.Array(pl.Float32, stories.DIM), "embedded_at": pl.Datetime("us")})
+                    "embedding": pl.Array(pl.Float32, stories.DIM), "embedded_at": pl.Datetime("us"),
+                    "ann_key": pl.UInt64})
         with transaction(con):
             append(con, "core.claim_embeddings", emb_frame)
             result.extra["pairs_written"] += append(con, "core.claim_pairs", pair_frame)
@@ -986,11 +1016,15 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
                 result.quarantined += quarantine(con, [
                     {"source_path": p, "doc_id": d, "stage": "stories", "reason": "embedding_error",
                      "detail": bad[d], "seen_at": ts} for d, p in rows])
+        index.add(keys, vecs)  # after the commit: a crash before the save is repaired by the next sync
         result.processed += len(batch)
         result.written += len(ids)
         touched.update(ids)
         rep.advance("stories", len(batch))
     rep.finish("stories")
+    if result.written or index.repaired or result.extra["pruned"] or (db_path and not index.path.exists()):
+        index.save()
+    result.extra["index_size"] = len(index)
     if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):
         rebuild_story_clusters(con)  # first run, or a warehouse from before incremental clusters
         result.extra["reclustered_claims"] = count(con, "core.claim_pairs")

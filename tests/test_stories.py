@@ -171,7 +171,7 @@ def test_story_suites_catch_bad_rows(tmp_path):
     con.execute("""insert into core.claims values
         ('c1', 'd1', 's', 'assertion', null, null, null, null, null, 'x', 0, 1, false, false, false),
         ('c2', 'd1', 's', 'assertion', null, null, null, null, null, 'y', 0, 1, false, false, false)""")
-    con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'm', list_transform(range(384), x -> 0.0)::float[384], now()
+    con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'm', list_transform(range(384), x -> 0.0)::float[384], now(), null
                    from core.claims""")
     con.execute("insert into core.claim_pairs values ('c2', 'c1', 0.9, 'paraphrase')")  # unordered, same doc
     con.execute("insert into core.story_clusters values ('c1', 'st_0123456789abcdef'), ('c2', 'st_0123456789abcdef')")

@@ -173,6 +173,8 @@ CREATE TABLE IF NOT EXISTS core.claim_embeddings (
     embedding       FLOAT[384] NOT NULL,
     embedded_at     TIMESTAMP NOT NULL
 );
+-- the claim's key in the HNSW index beside the warehouse (claimhouse/ann.py); added after the first release
+ALTER TABLE core.claim_embeddings ADD COLUMN IF NOT EXISTS ann_key UBIGINT;
 
 CREATE TABLE IF NOT EXISTS core.claim_pairs (
     claim_a         TEXT NOT NULL,

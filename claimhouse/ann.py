@@ -1,0 +1,178 @@
+"""Nearest neighbours of claim embeddings from an HNSW index (usearch), kept on disk beside the warehouse.
+
+Dagster-free. The story step asks the index for each new claim's nearest stored claims instead of
+comparing it with every stored claim, so its cost grows with the new claims (and the logarithm of the
+corpus), not with the corpus. The index only *proposes* candidates: their exact cosine similarity is
+computed from the float vectors in ``core.claim_embeddings``, so every pair written is exactly what a
+brute-force comparison gives, as long as the index finds the neighbour (recall, measured by
+``benchmarks/ann_recall.py``).
+
+- **Keys.** A claim's key is the first 63 bits of the BLAKE2b hash of its claim_id
+  (``claim_key``), stored in ``core.claim_embeddings.ann_key``.
+- **File.** ``<warehouse>.claims.usearch`` plus ``<warehouse>.claims.usearch.json``, which holds the
+  count and the XOR of the keys it contains. Both are replaced atomically (temporary file, then
+  ``os.replace``) after the step's last commit.
+- **Always in step with the table.** On opening, the count and XOR are compared with the table's
+  (``count(*)``, ``bit_xor(ann_key)``, one aggregate). After a crash between a commit and the save, or
+  when the file is missing or unreadable, the index is repaired: it adds the keys the table has and it
+  lacks, and removes the keys the table no longer has. It is never trusted over the table.
+- **Storage.** Vectors are held as float16 inside the index (half the memory of float32; cosine to
+  about 1e-3, which matters only for the candidate cut-off, ``PREFILTER_MARGIN`` below PAIR_MIN).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DIM = 384
+CONNECTIVITY = 16
+EXPANSION_ADD = 128
+EXPANSION_SEARCH = 128
+DTYPE = "f16"
+K = int(os.environ.get("CLAIMHOUSE_ANN_K", "64"))  # neighbours asked per claim, doubled while all qualify
+K_MAX = 1024
+PREFILTER_MARGIN = 0.02  # candidates down to PAIR_MIN - margin (index similarity) are checked exactly
+
+
+def claim_key(claim_id: str) -> int:
+    """The index key of a claim: 63 bits of BLAKE2b of its id (collisions: about 1 in 10^12 at 3 million)."""
+    return int.from_bytes(hashlib.blake2b(claim_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+
+
+def claim_keys(claim_ids) -> np.ndarray:
+    return np.fromiter((claim_key(c) for c in claim_ids), dtype=np.uint64, count=len(claim_ids))
+
+
+def index_path(warehouse: str | Path) -> Path:
+    p = Path(warehouse)
+    return p.with_name(p.name + ".claims.usearch") if p.suffix != ".usearch" else p
+
+
+def _new_index():
+    from usearch.index import Index
+
+    return Index(ndim=DIM, metric="cos", dtype=DTYPE, connectivity=CONNECTIVITY,
+                 expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
+
+
+def _xor(keys: np.ndarray) -> int:
+    return int(np.bitwise_xor.reduce(keys.astype(np.uint64))) if len(keys) else 0
+
+
+class ClaimIndex:
+    """The HNSW index of ``core.claim_embeddings`` (see the module docstring); ``path`` None: in memory only."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.index = _new_index()
+        self.count, self.xor = 0, 0
+        self.repaired = 0  # keys added or removed to bring the file in step with the table
+        if path is not None and path.exists():
+            try:
+                meta = json.loads(path.with_name(path.name + ".json").read_text())
+                self.index.load(str(path))
+                self.count, self.xor = int(meta["count"]), int(meta["xor"])
+                if len(self.index) != self.count:
+                    raise ValueError(f"{len(self.index)} vectors, {self.count} in its record")
+            except Exception as exc:  # noqa: BLE001 - unreadable or half-written: rebuilt from the table
+                log.warning("claim index %s unusable (%s); rebuilding it from core.claim_embeddings", path, exc)
+                self.index, self.count, self.xor = _new_index(), 0, 0
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    # ------------------------------------------------------------ keep in step with the table
+    def sync(self, con) -> None:
+        """Make the index hold exactly the keys of core.claim_embeddings."""
+        _fill_keys(con)
+        n, x = con.execute("select count(*), coalesce(bit_xor(ann_key), 0) from core.claim_embeddings").fetchone()
+        if (n, int(x)) == (self.count, self.xor) and len(self.index) == n:
+            return
+        table_keys = con.execute("select ann_key from core.claim_embeddings").fetchnumpy()["ann_key"].astype(np.uint64)
+        held = np.asarray(self.index.keys, dtype=np.uint64) if len(self.index) else np.zeros(0, np.uint64)
+        extra = np.setdiff1d(held, table_keys)
+        if len(extra):
+            self.index.remove(extra)
+        missing = np.setdiff1d(table_keys, held)
+        for start in range(0, len(missing), 50_000):
+            part = missing[start:start + 50_000]
+            rows = con.execute("""select ann_key, embedding from core.claim_embeddings
+                                  where ann_key in (select unnest(?::ubigint[]))""", [part.tolist()]).fetchnumpy()
+            self.index.add(rows["ann_key"].astype(np.uint64), np.stack(rows["embedding"]).astype(np.float32))
+        self.repaired += len(extra) + len(missing)
+        if self.repaired:
+            log.warning("claim index brought in step with core.claim_embeddings: %d added, %d removed",
+                        len(missing), len(extra))
+        self.count, self.xor = len(table_keys), _xor(table_keys)
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        keys = np.asarray(keys, dtype=np.uint64)
+        fresh = ~self.index.contains(keys) if len(self.index) else np.ones(len(keys), bool)
+        if fresh.any():
+            self.index.add(keys[fresh], np.asarray(vectors, dtype=np.float32)[fresh])
+            self.count += int(fresh.sum())
+            self.xor ^= _xor(keys[fresh])
+
+    def remove(self, keys: np.ndarray) -> None:
+        keys = np.asarray(keys, dtype=np.uint64)
+        held = keys[self.index.contains(keys)] if len(self.index) and len(keys) else keys[:0]
+        if len(held):
+            self.index.remove(held)
+            self.count -= len(held)
+            self.xor ^= _xor(held)
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self.index.save(str(tmp))
+        os.replace(tmp, self.path)
+        meta_tmp = self.path.with_name(f".{self.path.name}.json.{os.getpid()}.tmp")
+        meta_tmp.write_text(json.dumps({"count": self.count, "xor": str(self.xor)}))
+        os.replace(meta_tmp, self.path.with_name(self.path.name + ".json"))
+
+    # ------------------------------------------------------------ search
+    def candidates(self, vectors: np.ndarray, min_similarity: float) -> np.ndarray:
+        """Keys of the stored claims whose index similarity to some vector reaches ``min_similarity``
+        minus PREFILTER_MARGIN. Each vector asks for K neighbours; a vector whose K all qualify asks
+        again with twice as many, up to K_MAX, so a claim repeated by many outlets keeps its pairs."""
+        if not len(self.index) or not len(vectors):
+            return np.zeros(0, dtype=np.uint64)
+        cut = 1.0 - (min_similarity - PREFILTER_MARGIN)  # cosine distance
+        found: list[np.ndarray] = []
+        todo, k = np.arange(len(vectors)), K
+        while len(todo):
+            k_eff = min(k, len(self.index))
+            matches = self.index.search(np.asarray(vectors[todo], dtype=np.float32), k_eff)
+            keys = np.asarray(matches.keys).reshape(len(todo), -1)
+            dist = np.asarray(matches.distances).reshape(len(todo), -1)
+            ok = dist <= cut
+            found.append(keys[ok].astype(np.uint64))
+            full = ok.all(axis=1)
+            if k_eff >= len(self.index) or k >= K_MAX:
+                break
+            todo, k = todo[full], k * 2
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
+
+
+def _fill_keys(con) -> None:
+    """ann_key for rows written before the column existed (once per warehouse)."""
+    import polars as pl
+
+    ids = [r[0] for r in con.execute("select claim_id from core.claim_embeddings where ann_key is null").fetchall()]
+    if not ids:
+        return
+    frame = pl.DataFrame({"claim_id": ids, "ann_key": claim_keys(ids)}, schema={"claim_id": pl.Utf8, "ann_key": pl.UInt64})
+    con.register("_ann_keys", frame.to_arrow())
+    try:
+        con.execute("""update core.claim_embeddings e set ann_key = k.ann_key from _ann_keys k
+                       where e.claim_id = k.claim_id""")
+    finally:
+        con.unregister("_ann_keys")

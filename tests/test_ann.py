@@ -1,0 +1,116 @@
+"""The HNSW index of claim embeddings (claimhouse/ann.py) and the story step that uses it."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from claimhouse import ann, steps, stories
+from claimhouse.warehouse import connect
+
+
+def _unit(rng, n, dim=ann.DIM):
+    v = rng.normal(size=(n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_claim_keys_are_stable_63_bit_integers():
+    assert ann.claim_key("cl_abc") == ann.claim_key("cl_abc") != ann.claim_key("cl_abd")
+    keys = ann.claim_keys([f"cl_{i}" for i in range(10_000)])
+    assert keys.dtype == np.uint64 and len(set(keys.tolist())) == 10_000 and int(keys.max()) < 2**63
+
+
+def test_index_adds_once_finds_neighbours_and_survives_a_reopen(tmp_path):
+    rng = np.random.default_rng(1)
+    vecs = _unit(rng, 500)
+    keys = np.arange(1, 501, dtype=np.uint64)
+    idx = ann.ClaimIndex(tmp_path / "w.claims.usearch")
+    idx.add(keys, vecs)
+    idx.add(keys[:100], vecs[:100])  # again: nothing added twice
+    assert len(idx) == 500
+    near = vecs[7] + 0.05 * _unit(rng, 1)[0]
+    assert 8 in idx.candidates(near[None, :] / np.linalg.norm(near), 0.6).tolist()
+    idx.save()
+    again = ann.ClaimIndex(tmp_path / "w.claims.usearch")
+    assert len(again) == 500 and (again.count, again.xor) == (idx.count, idx.xor)
+    idx.remove(keys[:10])
+    assert len(idx) == 490
+
+
+def test_a_half_written_index_file_is_rebuilt(tmp_path, caplog):
+    path = tmp_path / "w.claims.usearch"
+    path.write_bytes(b"not an index")
+    path.with_name(path.name + ".json").write_text('{"count": 3, "xor": "0"}')
+    idx = ann.ClaimIndex(path)
+    assert len(idx) == 0 and "unusable" in caplog.text
+
+
+class _Vectors:
+    """An embedder that reads the vector from a table of texts, so the test controls the geometry."""
+
+    def __init__(self, table: dict[str, np.ndarray]):
+        self.table = table
+
+    def encode(self, texts):
+        return np.stack([self.table[t] for t in texts])
+
+
+def _brute_force_pairs(con) -> list[tuple[str, str, float]]:
+    ids, docs, vecs = [], [], []
+    for i, d, v in steps._stored_embeddings(con):
+        ids += i
+        docs += d
+        vecs.append(v)
+    pairs = stories.similar_pairs(ids, docs, np.concatenate(vecs), [])
+    return [(p.claim_a, p.claim_b, p.similarity) for p in pairs]
+
+
+def test_the_step_with_the_index_writes_the_pairs_brute_force_finds(tmp_path):
+    """Documents arrive in four runs; one story is told by 150 outlets (more than K neighbours qualify);
+    the index file is deleted before the third run (as after a crash). The pairs written equal an
+    all-against-all comparison, similarity for similarity."""
+    rng = np.random.default_rng(5)
+    centres = _unit(rng, 40)
+    table: dict[str, np.ndarray] = {}
+    wh = tmp_path / "w.duckdb"
+    with connect(wh) as con:
+        n = 0
+        for run in range(4):
+            for d in range(60):
+                doc = f"r{run}d{d}"
+                for c in range(3):
+                    n += 1
+                    topic = 0 if (c == 0 and d % 2 == 0) else int(rng.integers(1, 40))  # topic 0: the big story
+                    noise = 0.15 if topic == 0 else 0.6
+                    v = centres[topic] + noise * _unit(rng, 1)[0]
+                    text = f"claim {n} on topic {topic}"
+                    table[text] = (v / np.linalg.norm(v)).astype(np.float32)
+                    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                                   null, ?, 0, 1, false, false, false)""", [f"{doc}c{c}", doc, text])
+            if run == 2:
+                ann.index_path(wh).unlink()
+            result = steps.link_stories(con, embedder=_Vectors(table))
+            assert result.extra["index_size"] == con.execute("select count(*) from core.claim_embeddings").fetchone()[0]
+        written = con.execute("select claim_a, claim_b, similarity from core.claim_pairs order by all").fetchall()
+        expected = sorted(_brute_force_pairs(con))
+        assert len(expected) > 5000  # the big story alone: 120 claims, about 7,000 pairs
+        assert [(a, b) for a, b, _ in written] == [(a, b) for a, b, _ in expected]
+        assert np.allclose([s for *_, s in written], [s for *_, s in expected], atol=1e-4)
+        assert ann.index_path(wh).exists()
+
+
+@pytest.mark.parametrize("removed", [True])
+def test_retracted_claims_leave_the_index(tmp_path, removed):
+    rng = np.random.default_rng(9)
+    table = {f"t{i}": v for i, v in enumerate(_unit(rng, 6))}
+    wh = tmp_path / "w.duckdb"
+    with connect(wh) as con:
+        for i in range(6):
+            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                           null, ?, 0, 1, false, false, false)""", [f"c{i}", f"d{i}", f"t{i}"])
+        steps.link_stories(con, embedder=_Vectors(table))
+        con.execute("delete from core.claims where doc_id in ('d1', 'd2')")
+        result = steps.link_stories(con, embedder=_Vectors(table))
+        assert result.extra["index_size"] == 4
+        reopened = ann.ClaimIndex(ann.index_path(wh))
+        assert len(reopened) == 4
+        assert not reopened.index.contains(np.array([ann.claim_key("c1")], dtype=np.uint64))[0]
