@@ -66,14 +66,15 @@ def test_every_locked_package_has_a_wheel_for(platform, versions, env, tmp_path)
 @pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0 or not shutil.which("unshare"),
                     reason="hiding a folder needs a private mount namespace: Linux, as root")
 def test_a_fresh_clone_installs_and_runs_the_seeds_with_the_local_wheels_hidden(tmp_path):
-    """`git clone`, then the README's first command, in a mount namespace where /opt/wheels is an empty
+    """The committed tree (what `git clone` gives), then the README's first command, in a mount namespace where /opt/wheels is an empty
     tmpfs and with an empty uv cache: whatever the lock needed from this machine would fail here."""
     clone, cache = tmp_path / "clone", tmp_path / "uv-cache"
     script = f"""
 set -euo pipefail
 if [ -d {LOCAL_WHEELS} ]; then mount -t tmpfs none {LOCAL_WHEELS}; fi
 test -z "$(ls -A {LOCAL_WHEELS} 2>/dev/null)"
-git clone -q {ROOT} {clone}
+mkdir -p {clone}
+git -C {ROOT} archive HEAD | tar -x -C {clone}  # the committed tree, as a fresh clone has it
 cd {clone}
 export UV_CACHE_DIR={cache}
 uv run --frozen claimhouse run --quiet --workers 1 --warehouse {tmp_path}/wh/claimhouse.duckdb
