@@ -282,7 +282,13 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
     fig = _figure(10, 6)
     ax = fig.add_subplot()
     positive = all(v > 0 for v in values)
-    shown: set[str] = set()
+    # every dot is drawn by one scatter call, in report order (one call per dot took minutes for thousands
+    # of reports); the legend gets an empty scatter per outlet, in order of first appearance
+    xs: list[float] = []
+    ys: list[float] = []
+    dot_colours: list = []
+    for o in outlets:
+        ax.scatter([], [], color=colours[o], s=28, zorder=3, label=_label(o, 30))
     for i, rs in enumerate(reports):
         k = len(rs)
         step = min(0.6 / (k - 1), 0.22) if k > 1 else 0
@@ -291,9 +297,9 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
             o = r.get("outlet") or UNKNOWN_OUTLET
             if r.get("value_max") is not None:
                 ax.plot([r["value"], r["value_max"]], [yi, yi], color=colours[o], lw=2, alpha=0.6)
-            ax.scatter([r["value"]], [yi], color=colours[o], s=28, zorder=3,
-                       label=None if o in shown else _label(o, 30))
-            shown.add(o)
+            xs.append(r["value"])
+            ys.append(yi)
+            dot_colours.append(colours[o])
             if k > 6:  # too many to label legibly: the table lists them
                 continue
             text = _num(r["value"]) + (f"–{_num(r['value_max'])}" if r.get("value_max") is not None else "")
@@ -302,6 +308,8 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
                 text += f"  {_short(who, 28)}"
             ax.annotate(text.replace("$", r"\$"), (r.get("value_max") or r["value"], yi), xytext=(5, 0),
                         textcoords="offset points", va="center", fontsize=7)
+    if xs:
+        ax.scatter(xs, ys, color=dot_colours, s=28, zorder=3)
     ax.set_yticks(range(len(rows)), [_label(f"{f['measure']} · {f['subject']}", 36) + f" ({f['reports']})"
                                      for f in rows])
     ax.set_ylim(len(rows) - 0.5 if len(rows) >= FIGURES_CHART else FIGURES_CHART - 0.5, -0.5)
