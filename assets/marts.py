@@ -20,9 +20,13 @@ def _mart_asset(sql_path: Path) -> dg.AssetsDefinition:
               metadata={"sql_file": str(sql_path.relative_to(sql_path.parents[2]))})
     def _mart(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            rows = steps.build_mart(con, sql_path)
-            context.log.info(f"{table}: {rows} rows")
-            return dg.MaterializeResult(metadata=table_metadata(con, table))
+            built = steps.build_mart(con, sql_path)
+            if built.rebuilt:
+                context.log.info(f"{table}: {built.rows} rows, built in {built.seconds:.2f} s")
+            else:
+                context.log.info(f"{table}: {built.rows} rows, not rebuilt: its inputs did not change")
+            return dg.MaterializeResult(metadata=table_metadata(con, table, rebuilt=built.rebuilt,
+                                                                build_seconds=round(built.seconds, 3)))
 
     return _mart
 

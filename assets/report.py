@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from claimhouse.report import SECTIONS, build_report, read_report, report_dir, verify_report
+from claimhouse.report import SECTIONS, build_report_if_changed, read_report, report_dir, verify_report
 
 from .common import DUCKDB_POOL
 from .marts import MART_ASSETS
@@ -16,13 +16,16 @@ from .resources import WarehouseResource
           group_name="marts", kinds={"html"}, pool=DUCKDB_POOL,
           description="HTML report of the marts (claimhouse.report/index.html beside the warehouse file): top "
                       "speakers, claims per day, figures side by side and the largest story clusters, with PNG "
-                      "charts. Replaced as a whole folder, after the warehouse is published.")
+                      "charts. Replaced as a whole folder, after the warehouse is published; left as it was when the "
+                      "marts did not change.")
 def report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect(read_only=True) as con:
-        summary = build_report(con, report_dir(warehouse.path), source=Path(warehouse.path).name)
-    context.log.info(f"report written to {summary.index}")
+        summary, rebuilt = build_report_if_changed(con, report_dir(warehouse.path), source=Path(warehouse.path).name)
+    context.log.info(f"report written to {summary.index}" if rebuilt
+                     else f"report at {summary.index} left as it was: the marts did not change")
     metadata: dict = {
         "path": dg.MetadataValue.path(str(summary.index)),
+        "rebuilt": rebuilt,
         "sections": dg.MetadataValue.json({s: {"rows": n, **({"note": summary.notes[s]} if s in summary.notes
                                                             else {})} for s, n in summary.sections.items()}),
         "charts": ", ".join(summary.charts),

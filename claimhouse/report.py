@@ -16,14 +16,18 @@ HTML-escaped. Charts are drawn with Matplotlib's Agg canvas at fixed sizes and D
 timestamps in the PNGs, so the same marts give byte-identical images (Matplotlib's object API on
 the Agg canvas: no pyplot, no global backend switch). The report is written to a temporary folder
 beside ``out_dir`` and renamed into place: a reader finds the old report or the new one (or, for
-the instant between the two renames, none), never a half-written one. ``verify_report`` reads a written report back (the
+the instant between the two renames, none), never a half-written one. ``build_report_if_changed``
+(the pipeline's) leaves the report as it is when the marts, this code and the source name are as
+they were when it was drawn (a fingerprint kept in ``.inputs.json`` in the folder). ``verify_report`` reads a written report back (the
 pipeline's blocking check and the tests use it).
 """
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
+import json
 import os
 import shutil
 import tempfile
@@ -33,6 +37,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+
+from .warehouse import table_fingerprint
 
 SECTIONS = ("speakers", "timeline", "figures", "clusters")
 SPEAKERS_TOP = 15     # rows of the speakers table and bars of speakers.png
@@ -46,6 +52,7 @@ TIMELINE_OUTLETS = 8  # outlets with their own colour in timeline.png; the rest 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DPI = 100
 INDEX = "index.html"
+STAMP = ".inputs.json"  # written by build_report_if_changed: what the report was built from, and its summary
 
 UNDATED = "undated"
 UNKNOWN_OUTLET = "unknown outlet"
@@ -282,7 +289,13 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
     fig = _figure(10, 6)
     ax = fig.add_subplot()
     positive = all(v > 0 for v in values)
-    shown: set[str] = set()
+    # every dot is drawn by one scatter call, in report order (one call per dot took minutes for thousands
+    # of reports); the legend gets an empty scatter per outlet, in order of first appearance
+    xs: list[float] = []
+    ys: list[float] = []
+    dot_colours: list = []
+    for o in outlets:
+        ax.scatter([], [], color=colours[o], s=28, zorder=3, label=_label(o, 30))
     for i, rs in enumerate(reports):
         k = len(rs)
         step = min(0.6 / (k - 1), 0.22) if k > 1 else 0
@@ -291,9 +304,9 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
             o = r.get("outlet") or UNKNOWN_OUTLET
             if r.get("value_max") is not None:
                 ax.plot([r["value"], r["value_max"]], [yi, yi], color=colours[o], lw=2, alpha=0.6)
-            ax.scatter([r["value"]], [yi], color=colours[o], s=28, zorder=3,
-                       label=None if o in shown else _label(o, 30))
-            shown.add(o)
+            xs.append(r["value"])
+            ys.append(yi)
+            dot_colours.append(colours[o])
             if k > 6:  # too many to label legibly: the table lists them
                 continue
             text = _num(r["value"]) + (f"–{_num(r['value_max'])}" if r.get("value_max") is not None else "")
@@ -302,6 +315,8 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
                 text += f"  {_short(who, 28)}"
             ax.annotate(text.replace("$", r"\$"), (r.get("value_max") or r["value"], yi), xytext=(5, 0),
                         textcoords="offset points", va="center", fontsize=7)
+    if xs:
+        ax.scatter(xs, ys, color=dot_colours, s=28, zorder=3)
     ax.set_yticks(range(len(rows)), [_label(f"{f['measure']} · {f['subject']}", 36) + f" ({f['reports']})"
                                      for f in rows])
     ax.set_ylim(len(rows) - 0.5 if len(rows) >= FIGURES_CHART else FIGURES_CHART - 0.5, -0.5)
@@ -645,11 +660,13 @@ def _swap_in(tmp: Path, dest: Path) -> None:
 
 
 def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, built_at: dt.datetime | None = None,
-                 source: str | None = None) -> ReportSummary:
+                 source: str | None = None, fingerprint: str | None = None) -> ReportSummary:
     """Write the report of the marts in ``con`` to the folder ``out_dir`` (replaced as a whole).
 
     Only reads from ``con``. ``built_at`` (default: now) is shown in the header; ``source`` (e.g. the
     warehouse file name) too. Missing or empty marts give a section saying so, never an error.
+    With ``fingerprint`` (``report_fingerprint``), the folder also gets ``STAMP``: that fingerprint and
+    the summary, for ``build_report_if_changed``.
     """
     import matplotlib
 
@@ -665,15 +682,65 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, built_a
                 if has_table(con, "marts", "claims_per_day") else (None, None))
         page = _page(totals, parts, built_at, source, span)
         (tmp / INDEX).write_text(page, encoding="utf-8")
+        summary = ReportSummary(
+            out_dir=out_dir, index=out_dir / INDEX, built_at=built_at, totals=totals,
+            sections={s: p.rows for s, p in zip(SECTIONS, parts, strict=True)},
+            charts=tuple(c for p in parts for c in p.charts),
+            notes={s: p.note for s, p in zip(SECTIONS, parts, strict=True) if p.note})
+        if fingerprint is not None:
+            stamp = {"fingerprint": fingerprint, "built_at": built_at.isoformat(), "sections": summary.sections,
+                     "totals": summary.totals, "charts": list(summary.charts), "notes": summary.notes}
+            (tmp / STAMP).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
         os.chmod(tmp, 0o755)
         _swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return ReportSummary(
-        out_dir=out_dir, index=out_dir / INDEX, built_at=built_at, totals=totals,
-        sections={s: p.rows for s, p in zip(SECTIONS, parts, strict=True)},
-        charts=tuple(c for p in parts for c in p.charts),
-        notes={s: p.note for s, p in zip(SECTIONS, parts, strict=True) if p.note})
+    return summary
+
+
+def report_fingerprint(con: duckdb.DuckDBPyConnection, source: str | None = None) -> str:
+    """What the report is drawn from: every table of the schema marts (columns, row count, sum of row
+    hashes), this module's code, the Matplotlib version and ``source``. Cheap next to drawing."""
+    import matplotlib
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(f"\nmatplotlib {matplotlib.__version__}\nsource {source!r}".encode())
+    names = con.execute("select table_name from duckdb_tables() where database_name = current_database() "
+                        "and schema_name = 'marts' union select view_name from duckdb_views() "
+                        "where database_name = current_database() and schema_name = 'marts' "
+                        "order by 1").fetchall()
+    for (name,) in names:
+        h.update(f"\nmarts.{name}={table_fingerprint(con, f'marts.{name}')}".encode())
+    return h.hexdigest()
+
+
+def _read_stamp(out_dir: Path) -> dict | None:
+    try:
+        stamp = json.loads((out_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
+def build_report_if_changed(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, source: str | None = None,
+                            force: bool = False) -> tuple[ReportSummary, bool]:
+    """``build_report`` unless the report in ``out_dir`` was built by this function from the same marts
+    (``report_fingerprint``) and is whole (``verify_report``); returns its summary and whether it was
+    (re)built. A report left as it was keeps its "Built" time: it is the time its data was drawn."""
+    out_dir = Path(out_dir)
+    fingerprint = report_fingerprint(con, source)
+    stamp = _read_stamp(out_dir)
+    if not force and stamp is not None and stamp.get("fingerprint") == fingerprint and not verify_report(out_dir):
+        try:
+            summary = ReportSummary(
+                out_dir=out_dir, index=out_dir / INDEX, built_at=dt.datetime.fromisoformat(stamp["built_at"]),
+                sections=dict(stamp["sections"]), totals=dict(stamp["totals"]), charts=tuple(stamp["charts"]),
+                notes=dict(stamp["notes"]))
+        except (KeyError, TypeError, ValueError):
+            pass  # a stamp from another version: build anew
+        else:
+            return summary, False
+    return build_report(con, out_dir, source=source, fingerprint=fingerprint), True
 
 
 # ------------------------------------------------------------------------------------------- reading back

@@ -17,6 +17,7 @@ import re
 import signal
 import stat
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -28,7 +29,7 @@ import polars as pl
 from . import neardup, progress
 from .parallel import map_batches, maybe_crash
 from .types import RejectedInput
-from .warehouse import MARTS_DIR, append, count, run_script, transaction
+from .warehouse import MARTS_DIR, append, count, run_script, table_fingerprint, transaction
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # larger files are quarantined unread (reason too_large)
 MAX_TEXT_CHARS = 500_000  # longer clean texts are quarantined (reason too_long): parsing cost explodes
@@ -1195,8 +1196,71 @@ def mart_table(path: Path) -> str:
     return "marts." + (stem.split("_", 1)[1] if stem[:1].isdigit() else stem)
 
 
-def build_mart(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Rebuild one mart from its SQL file in one transaction; returns its row count."""
+# a table a mart reads: schema.name with one of the warehouse's schemas
+_TABLE_REF = re.compile(r"\b(raw|staging|core|marts|meta|quarantine)\.([A-Za-z_][A-Za-z0-9_]*)\b", re.IGNORECASE)
+
+
+_MART_INPUTS_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.mart_inputs (
+    mart            TEXT PRIMARY KEY,
+    fingerprint     TEXT NOT NULL,
+    built_at        TIMESTAMP NOT NULL,
+    build_seconds   DOUBLE NOT NULL
+);
+COMMENT ON TABLE meta.mart_inputs IS 'Bookkeeping of the marts: what each mart was last built from, so a run whose inputs did not change skips the rebuild (claimhouse.steps.build_mart).';
+COMMENT ON COLUMN meta.mart_inputs.mart IS 'Mart table (marts.<name>)';
+COMMENT ON COLUMN meta.mart_inputs.fingerprint IS 'SHA-256 of the mart SQL and of the row count and sum of row hashes of each table it reads (processing-time columns left out)';
+COMMENT ON COLUMN meta.mart_inputs.built_at IS 'When the mart was last built (UTC)';
+COMMENT ON COLUMN meta.mart_inputs.build_seconds IS 'How long that build took'"""
+
+
+@dataclass
+class MartBuild:
+    table: str
+    rows: int
+    rebuilt: bool  # False: its inputs and SQL were as at its last build, the table was left as it was
+    seconds: float
+
+
+def mart_inputs(path: Path) -> list[str]:
+    """The tables (and views) the SQL of a mart reads: every ``schema.table`` it names outside comments,
+    but the mart itself."""
+    sql = "\n".join(line.split("--", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()
+                    if not line.lstrip().upper().startswith("COMMENT ON"))
+    names = {f"{a.lower()}.{b.lower()}" for a, b in _TABLE_REF.findall(sql)} - {mart_table(path)}
+    return sorted(names)
+
+
+def mart_fingerprint(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """SHA-256 of the mart's SQL and of the fingerprint of each table it reads."""
+    h = hashlib.sha256(path.read_bytes())
+    for table in mart_inputs(path):
+        h.update(f"\n{table}={table_fingerprint(con, table)}".encode())
+    return h.hexdigest()
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
+                       "and schema_name = ? and table_name = ?", [schema, name]).fetchone()[0] > 0
+
+
+def build_mart(con: duckdb.DuckDBPyConnection, path: Path, force: bool = False) -> MartBuild:
+    """Rebuild one mart from its SQL file in one transaction, unless its SQL and every table it reads are
+    as they were at its last build (``meta.mart_inputs``) and the mart is there (``force``: rebuild anyway)."""
+    table = mart_table(path)
+    started = time.perf_counter()
+    if not _table_exists(con, "meta.mart_inputs"):
+        with transaction(con):
+            con.execute(_MART_INPUTS_DDL)
     with transaction(con):
+        fingerprint = mart_fingerprint(con, path)
+        stored = con.execute("select fingerprint from meta.mart_inputs where mart = ?", [table]).fetchone()
+        if not force and stored is not None and stored[0] == fingerprint and _table_exists(con, table):
+            return MartBuild(table, count(con, table), False, time.perf_counter() - started)
         run_script(con, path)
-    return count(con, mart_table(path))
+        seconds = time.perf_counter() - started
+        con.execute("insert or replace into meta.mart_inputs values (?, ?, ?, ?)",
+                    [table, fingerprint, now(), seconds])
+    return MartBuild(table, count(con, table), True, seconds)

@@ -218,3 +218,22 @@ def digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
                            ).fetchone()
         out[f"{schema}.{table}"] = f"{n} rows {h}"
     return out
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Row count and order-independent sum of the row hashes of ``table`` (processing-time columns left
+    out: a row re-written with the same data keeps its fingerprint; a column ``x`` with a column
+    ``x_sha256`` beside it is left to that digest); ``absent`` when there is no such table."""
+    schema, name = table.split(".")
+    cols = [c for (c,) in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = ? and table_name = ? order by column_index", [schema, name]).fetchall()]
+    if not cols:
+        return "absent"
+    # a column with a digest beside it (text and text_sha256) is stood for by its digest: reading the
+    # document texts of staging.documents from disk takes longer than the rest together
+    kept = [c for c in cols if c not in PROCESSING_TIME_COLUMNS and f"{c}_sha256" not in cols]
+    quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in kept)
+    hashed = f"coalesce(sum(hash({quoted})), 0)" if kept else "0"
+    n, h = con.execute(f'select count(*), {hashed} from "{schema}"."{name}"').fetchone()
+    return f"{','.join(kept)}:{n}:{h}"

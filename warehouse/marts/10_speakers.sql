@@ -49,6 +49,12 @@ org_evidence AS (
     SELECT g.source_canonical, e.canonical, 3, 100000 + g.word
     FROM role_grams g JOIN core.entities e ON e.doc_id = g.doc_id AND e.text = g.gram AND e.label = 'ORG'
 ),
+kinds AS (  -- the most frequent kind of source; ties go to the first in alphabetical order (mode() picks any)
+    SELECT source_canonical AS speaker, source_kind AS speaker_kind
+    FROM c WHERE source_kind IS NOT NULL
+    GROUP BY source_canonical, source_kind
+    QUALIFY row_number() OVER (PARTITION BY source_canonical ORDER BY count(*) DESC, source_kind) = 1
+),
 organisations AS (
     SELECT o.speaker, coalesce(n.canonical, o.organisation) AS organisation
     FROM (SELECT speaker, organisation, min(kind) AS kind, count(*) AS support, min(pos) AS pos
@@ -59,7 +65,7 @@ organisations AS (
 )
 SELECT
     source_canonical                                                     AS speaker,
-    mode(source_kind)                                                    AS speaker_kind,
+    any_value(k.speaker_kind)                                            AS speaker_kind,
     list_sort(list_distinct(list(source_role) FILTER (WHERE source_role IS NOT NULL)))   AS roles,
     any_value(o.organisation)                                            AS organisation,
     list_sort(list_distinct(list(source_text)))                          AS spellings,
@@ -73,6 +79,7 @@ SELECT
     CAST(max(published_at) AS DATE)                                      AS last_date
 FROM c
 LEFT JOIN organisations o ON o.speaker = c.source_canonical
+LEFT JOIN kinds k ON k.speaker = c.source_canonical
 GROUP BY source_canonical
 ORDER BY claims DESC, speaker;
 

@@ -1,8 +1,15 @@
 -- marts.entities: one row per canonical entity with mention counts and first/last sighting.
 CREATE OR REPLACE TABLE marts.entities AS
+WITH labels AS (  -- the most frequent label; ties go to the first in alphabetical order (mode() picks any)
+    SELECT e.canonical, e.label
+    FROM core.entities e JOIN staging.documents d USING (doc_id)
+    WHERE d.duplicate_of IS NULL AND e.label IS NOT NULL
+    GROUP BY e.canonical, e.label
+    QUALIFY row_number() OVER (PARTITION BY e.canonical ORDER BY count(*) DESC, e.label) = 1
+)
 SELECT
     e.canonical                                             AS entity,
-    mode(e.label)                                           AS label,
+    any_value(l.label)                                      AS label,
     list_sort(list_distinct(list(e.text)))                  AS spellings,
     count(*)                                                AS mentions,
     count(DISTINCT e.doc_id)                                AS documents,
@@ -12,6 +19,7 @@ SELECT
     CAST(max(d.published_at) AS DATE)                       AS last_seen
 FROM core.entities e
 JOIN staging.documents d USING (doc_id)
+LEFT JOIN labels l ON l.canonical = e.canonical
 WHERE d.duplicate_of IS NULL
 GROUP BY e.canonical
 ORDER BY mentions DESC, entity;

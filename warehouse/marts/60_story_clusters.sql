@@ -15,12 +15,16 @@ kept AS (  -- clusters still told in two documents once copies are left out
     SELECT * FROM members
     WHERE cluster_id IN (SELECT cluster_id FROM members GROUP BY cluster_id HAVING count(DISTINCT doc_id) >= 2)
 ),
+pair_ends AS (  -- each pair once from either end (a join on `claim_id IN (claim_a, claim_b)` is a nested loop)
+    SELECT claim_a AS claim_id, claim_b AS other_id, similarity, relation FROM core.claim_pairs
+    UNION ALL
+    SELECT claim_b, claim_a, similarity, relation FROM core.claim_pairs WHERE claim_b <> claim_a
+),
 centrality AS (  -- the member closest on average to the other members stands for the cluster
     SELECT k.cluster_id, k.claim_id, avg(p.similarity) AS mean_similarity
     FROM kept k
-    JOIN core.claim_pairs p ON k.claim_id IN (p.claim_a, p.claim_b)
-    JOIN kept o ON o.cluster_id = k.cluster_id
-               AND o.claim_id = CASE WHEN p.claim_a = k.claim_id THEN p.claim_b ELSE p.claim_a END
+    JOIN pair_ends p ON p.claim_id = k.claim_id
+    JOIN kept o ON o.cluster_id = k.cluster_id AND o.claim_id = p.other_id
     GROUP BY ALL
 ),
 representative AS (
@@ -36,8 +40,8 @@ contradicting AS (
            coalesce(d.outlet, '(unknown outlet: ' || regexp_extract(d.source_path, '[^/#]+$') || ')') AS outlet,
            CAST(d.published_at AS DATE) AS day
     FROM kept k
-    JOIN core.claim_pairs p ON p.relation = 'contradiction' AND k.claim_id IN (p.claim_a, p.claim_b)
-    JOIN core.claims c ON c.claim_id = CASE WHEN p.claim_a = k.claim_id THEN p.claim_b ELSE p.claim_a END
+    JOIN pair_ends p ON p.claim_id = k.claim_id AND p.relation = 'contradiction'
+    JOIN core.claims c ON c.claim_id = p.other_id
     JOIN staging.documents d ON d.doc_id = c.doc_id
     WHERE d.duplicate_of IS NULL
 ),
