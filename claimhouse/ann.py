@@ -74,6 +74,9 @@ class ClaimIndex:
         self.index = _new_index()
         self.count, self.xor = 0, 0
         self.repaired = 0  # keys added or removed to bring the file in step with the table
+        if path is not None:  # temporary files of a save that was killed
+            for stale in path.parent.glob(f".{path.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
         if path is not None and path.exists():
             try:
                 meta = json.loads(path.with_name(path.name + ".json").read_text())

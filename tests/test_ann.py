@@ -114,3 +114,11 @@ def test_retracted_claims_leave_the_index(tmp_path, removed):
         reopened = ann.ClaimIndex(ann.index_path(wh))
         assert len(reopened) == 4
         assert not reopened.index.contains(np.array([ann.claim_key("c1")], dtype=np.uint64))[0]
+
+
+def test_temporary_files_of_a_killed_save_are_removed(tmp_path):
+    path = tmp_path / "w.duckdb.claims.usearch"
+    for name in (f".{path.name}.123.tmp", f".{path.name}.json.123.tmp"):
+        (tmp_path / name).write_bytes(b"half")
+    ann.ClaimIndex(path)
+    assert not list(tmp_path.glob("*.tmp"))
