@@ -36,6 +36,9 @@ CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 128
 DTYPE = "f16"
+# below this many stored claims the story step compares exactly with all of them and keeps no index: on this
+# machine one exact pass and the index (with its upkeep) cost the same at about 100,000 stored claims
+MIN_STORED = int(os.environ.get("CLAIMHOUSE_ANN_MIN_STORED", "100000"))
 K = int(os.environ.get("CLAIMHOUSE_ANN_K", "64"))  # neighbours asked per claim, doubled while all qualify
 K_MAX = 1024
 PREFILTER_MARGIN = 0.02  # candidates down to PAIR_MIN - margin (index similarity) are checked exactly

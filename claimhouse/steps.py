@@ -970,13 +970,17 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         con.execute("""delete from core.claim_pairs where claim_a not in (select claim_id from core.claims)
                        or claim_b not in (select claim_id from core.claims)""")
     db_path = _database_path(con)
-    index = ann.ClaimIndex(ann.index_path(db_path) if db_path else None)
-    index.sync(con)  # the same keys as core.claim_embeddings, whatever happened since the last save
     pending = con.execute("""
         select c.claim_id, c.doc_id, c.content_text from core.claims c
         where c.claim_id not in (select claim_id from core.claim_embeddings)
           and c.doc_id not in (select doc_id from quarantine.documents where doc_id is not null and stage = 'stories')
         order by c.doc_id, c.claim_id""").fetchall()
+    stored = count(con, "core.claim_embeddings")
+    # below ann.MIN_STORED stored claims one exact pass over them is cheaper than keeping an index
+    index = None
+    if stored + len(pending) >= ann.MIN_STORED:
+        index = ann.ClaimIndex(ann.index_path(db_path) if db_path else None)
+        index.sync(con)  # the same keys as core.claim_embeddings, whatever happened since the last save
     rep = progress.reporter()
     rep.start("stories", len(pending))
     for batch, vecs, bad in _embedded_batches(list(_whole_documents(pending, STORY_BATCH)), workers, embedder):
@@ -985,7 +989,8 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         docs = [batch[i][1] for i in keep]
         vecs = vecs[keep]
         keys = ann.claim_keys(ids)
-        candidates = _candidate_embeddings(con, index.candidates(vecs, stories.PAIR_MIN))
+        candidates = (_candidate_embeddings(con, index.candidates(vecs, stories.PAIR_MIN)) if index is not None
+                      else _stored_embeddings(con))
         pairs = stories.similar_pairs(ids, docs, vecs, candidates)
         figures: dict[str, list] = {}
         if pairs:
@@ -1018,15 +1023,17 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
                 result.quarantined += quarantine(con, [
                     {"source_path": p, "doc_id": d, "stage": "stories", "reason": "embedding_error",
                      "detail": bad[d], "seen_at": ts} for d, p in rows])
-        index.add(keys, vecs)  # after the commit: a crash before the save is repaired by the next sync
+        if index is not None:
+            index.add(keys, vecs)  # after the commit: a crash before the save is repaired by the next sync
         result.processed += len(batch)
         result.written += len(ids)
         touched.update(ids)
         rep.advance("stories", len(batch))
     rep.finish("stories")
-    if result.written or index.repaired or result.extra["pruned"] or (db_path and not index.path.exists()):
+    if index is not None and (result.written or index.repaired or result.extra["pruned"]
+                              or (index.path is not None and not index.path.exists())):
         index.save()
-    result.extra["index_size"] = len(index)
+    result.extra["index_size"] = len(index) if index is not None else 0
     if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):
         rebuild_story_clusters(con)  # first run, or a warehouse from before incremental clusters
         result.extra["reclustered_claims"] = count(con, "core.claim_pairs")

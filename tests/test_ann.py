@@ -64,7 +64,12 @@ def _brute_force_pairs(con) -> list[tuple[str, str, float]]:
     return [(p.claim_a, p.claim_b, p.similarity) for p in pairs]
 
 
-def test_the_step_with_the_index_writes_the_pairs_brute_force_finds(tmp_path):
+@pytest.fixture
+def always_index(monkeypatch):
+    monkeypatch.setattr(ann, "MIN_STORED", 0)
+
+
+def test_the_step_with_the_index_writes_the_pairs_brute_force_finds(tmp_path, always_index):
     """Documents arrive in four runs; one story is told by 150 outlets (more than K neighbours qualify);
     the index file is deleted before the third run (as after a crash). The pairs written equal an
     all-against-all comparison, similarity for similarity."""
@@ -99,7 +104,7 @@ def test_the_step_with_the_index_writes_the_pairs_brute_force_finds(tmp_path):
 
 
 @pytest.mark.parametrize("removed", [True])
-def test_retracted_claims_leave_the_index(tmp_path, removed):
+def test_retracted_claims_leave_the_index(tmp_path, removed, always_index):
     rng = np.random.default_rng(9)
     table = {f"t{i}": v for i, v in enumerate(_unit(rng, 6))}
     wh = tmp_path / "w.duckdb"
@@ -122,3 +127,19 @@ def test_temporary_files_of_a_killed_save_are_removed(tmp_path):
         (tmp_path / name).write_bytes(b"half")
     ann.ClaimIndex(path)
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_small_corpus_is_compared_exactly_and_keeps_no_index(tmp_path):
+    rng = np.random.default_rng(3)
+    table = {f"t{i}": v for i, v in enumerate(_unit(rng, 4))}
+    table["t3"] = table["t0"]  # the same claim in two documents
+    wh = tmp_path / "w.duckdb"
+    with connect(wh) as con:
+        for i in range(4):
+            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                           null, ?, 0, 1, false, false, false)""", [f"c{i}", f"d{i}", f"t{i}"])
+        result = steps.link_stories(con, embedder=_Vectors(table))
+        assert result.extra["index_size"] == 0 and not ann.index_path(wh).exists()
+        assert con.execute("select claim_a, claim_b, similarity from core.claim_pairs").fetchall() == [("c0", "c3", 1.0)]
+        keys = con.execute("select ann_key from core.claim_embeddings order by claim_id").fetchall()
+        assert [k for (k,) in keys] == ann.claim_keys(["c0", "c1", "c2", "c3"]).tolist()  # ready for an index later
