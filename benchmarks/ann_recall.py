@@ -1,6 +1,6 @@
 """Recall of the claim index (claimhouse/ann.py) against brute force, and what it costs, by corpus size.
 
-    uv run python benchmarks/ann_recall.py --warehouse W.duckdb [--sizes 10000,100000,1000000] [--queries 1000]
+    uv run python benchmarks/ann_recall.py --warehouse W.duckdb [--sizes 10000,100000,1000000] [--queries 1000] [--dtype f16] [--ef-search 128]
 
 The stored vectors are real claim embeddings from core.claim_embeddings of W; beyond the real count
 they are real vectors plus Gaussian noise (sd 0.03 per dimension, then renormalised), so the index
@@ -68,7 +68,10 @@ def main() -> None:
     ap.add_argument("--warehouse", type=Path, required=True)
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--dtype", default=ann.DTYPE, help="vector storage inside the index: f32, f16, i8")
+    ap.add_argument("--ef-search", type=int, default=ann.EXPANSION_SEARCH, help="HNSW expansion at search time")
     args = ap.parse_args()
+    ann.DTYPE, ann.EXPANSION_SEARCH = args.dtype, args.ef_search
     rng = np.random.default_rng(0)
     real = real_vectors(args.warehouse)
     real = real[rng.permutation(len(real))]
