@@ -901,12 +901,8 @@ STORED_CHUNK = 50_000  # stored embeddings read at a time
 
 
 def _stored_embeddings(con: duckdb.DuckDBPyConnection):
-    """Chunks of (claim ids, doc ids, matrix) of every stored claim embedding (the brute-force reference
-    that tests/test_ann.py compares the index's pairs with)."""
-    import numpy as np
-
-    from .stories import DIM
-
+    """Chunks of (claim ids, doc ids, matrix) of every stored claim embedding: the exact comparison below
+    ann.MIN_STORED stored claims, and the reference tests/test_ann.py compares the index's pairs with."""
     last = ""
     while True:
         table = con.execute("""
@@ -914,28 +910,30 @@ def _stored_embeddings(con: duckdb.DuckDBPyConnection):
             where claim_id > ? order by claim_id limit ?""", [last, STORED_CHUNK]).to_arrow_table()
         if table.num_rows == 0:
             return
-        ids = table.column("claim_id").to_pylist()
-        vecs = table.column("embedding").combine_chunks().flatten().to_numpy().reshape(-1, DIM)
-        yield ids, table.column("doc_id").to_pylist(), np.ascontiguousarray(vecs, dtype=np.float32)
-        last = ids[-1]
+        chunk = _embedding_chunk(table)
+        yield chunk
+        last = chunk[0][-1]
 
 
-def _candidate_embeddings(con: duckdb.DuckDBPyConnection, keys) -> list:
-    """[(claim ids, doc ids, matrix)] of the stored claims with the given index keys (one chunk)."""
+def _embedding_chunk(table) -> tuple:
+    """(claim ids, doc ids, float32 matrix) of an Arrow table of claim_id, doc_id, embedding."""
     import numpy as np
 
     from .stories import DIM
 
+    vecs = table.column("embedding").combine_chunks().flatten().to_numpy().reshape(-1, DIM)
+    return (table.column("claim_id").to_pylist(), table.column("doc_id").to_pylist(),
+            np.ascontiguousarray(vecs, dtype=np.float32))
+
+
+def _candidate_embeddings(con: duckdb.DuckDBPyConnection, keys) -> list:
+    """[(claim ids, doc ids, matrix)] of the stored claims with the given index keys (one chunk)."""
     if not len(keys):
         return []
     table = con.execute("""select claim_id, doc_id, embedding from core.claim_embeddings
                            where ann_key in (select unnest(?::ubigint[])) order by claim_id""",
                         [keys.tolist()]).to_arrow_table()
-    if table.num_rows == 0:
-        return []
-    vecs = table.column("embedding").combine_chunks().flatten().to_numpy().reshape(-1, DIM)
-    return [(table.column("claim_id").to_pylist(), table.column("doc_id").to_pylist(),
-             np.ascontiguousarray(vecs, dtype=np.float32))]
+    return [_embedding_chunk(table)] if table.num_rows else []
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
@@ -1036,7 +1034,9 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
     result.extra["index_size"] = len(index) if index is not None else 0
     if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):
         rebuild_story_clusters(con)  # first run, or a warehouse from before incremental clusters
-        result.extra["reclustered_claims"] = count(con, "core.claim_pairs")
+        result.extra["reclustered_claims"] = con.execute(
+            "select count(*) from (select claim_a from core.claim_pairs union select claim_b from core.claim_pairs)"
+        ).fetchone()[0]
     elif touched:
         result.extra["reclustered_claims"] = update_story_clusters(con, touched)
     result.extra["clusters"] = con.execute("select count(distinct cluster_id) from core.story_clusters").fetchone()[0]
