@@ -981,12 +981,15 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         index.sync(con)  # the same keys as core.claim_embeddings, whatever happened since the last save
     rep = progress.reporter()
     rep.start("stories", len(pending))
-    for batch, vecs, bad in _embedded_batches(list(_whole_documents(pending, STORY_BATCH)), workers, embedder):
+    embed_counts: dict[str, int] = {}
+    for batch, vecs, bad in _embedded_batches(con, list(_whole_documents(pending, STORY_BATCH)), workers, embedder,
+                                              embed_counts):
         keep = [i for i, row in enumerate(batch) if row[1] not in bad]
         ids = [batch[i][0] for i in keep]
         docs = [batch[i][1] for i in keep]
         vecs = vecs[keep]
         keys = ann.claim_keys(ids)
+        text_keys = stories.text_hashes([stories.embedding_text(batch[i][2]) for i in keep])
         candidates = (_candidate_embeddings(con, index.candidates(vecs, stories.PAIR_MIN)) if index is not None
                       else _stored_embeddings(con))
         pairs = stories.similar_pairs(ids, docs, vecs, candidates)
@@ -1008,10 +1011,10 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         ts = now()
         emb_frame = pl.DataFrame(
             {"claim_id": ids, "doc_id": docs, "model": [stories.MODEL] * len(ids), "embedding": vecs,
-             "embedded_at": [ts] * len(ids), "ann_key": keys},
+             "embedded_at": [ts] * len(ids), "ann_key": keys, "text_hash": text_keys},
             schema={"claim_id": pl.Utf8, "doc_id": pl.Utf8, "model": pl.Utf8,
                     "embedding": pl.Array(pl.Float32, stories.DIM), "embedded_at": pl.Datetime("us"),
-                    "ann_key": pl.UInt64})
+                    "ann_key": pl.UInt64, "text_hash": pl.UInt64})
         with transaction(con):
             append(con, "core.claim_embeddings", emb_frame)
             result.extra["pairs_written"] += append(con, "core.claim_pairs", pair_frame)
@@ -1032,6 +1035,8 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
                               or (index.path is not None and not index.path.exists())):
         index.save()
     result.extra["index_size"] = len(index) if index is not None else 0
+    result.extra["claims_embedded"] = embed_counts.get("embedded", 0)
+    result.extra["claims_reusing_a_vector"] = embed_counts.get("reused", 0)
     if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):
         rebuild_story_clusters(con)  # first run, or a warehouse from before incremental clusters
         result.extra["reclustered_claims"] = con.execute(
@@ -1083,32 +1088,79 @@ def _encode_each(embedder, texts: list[str]) -> list:
         return out
 
 
-def _embedded_batches(batches: list[list[tuple[str, str, str]]], workers: int, embedder=None):
+def _embedded_batches(con: duckdb.DuckDBPyConnection, batches: list[list[tuple[str, str, str]]], workers: int,
+                      embedder=None, counts: dict | None = None):
     """(batch, vectors, bad documents) for each batch of (claim_id, doc_id, content) rows.
 
-    Each distinct embedding text of a batch is embedded once (syndicated copies repeat claims word for
-    word), on the ``workers`` processes in chunks of EMBED_CHUNK texts (0 workers, or a given
-    ``embedder``: in this process). A text whose embedding fails or kills its worker makes every
-    document that holds it bad (doc_id → detail)."""
-    from .stories import embedding_text
+    A claim whose embedding text was embedded before, in an earlier run (``core.claim_embeddings.text_hash``
+    with the same model) or an earlier batch of this one, takes that vector: syndicated and re-published
+    articles repeat claims word for word. Every other distinct text is embedded once, in the first batch
+    that holds it, on the ``workers`` processes in chunks of EMBED_CHUNK texts (0 workers, or a given
+    ``embedder``: in this process). A text whose embedding fails or kills its worker makes every document
+    that holds it bad (doc_id → detail). ``counts`` gets how many claims were embedded and reused."""
+    import numpy as np
+
+    from .stories import MODEL, embedding_text, text_hashes
 
     texts = [[embedding_text(t) for _, _, t in batch] for batch in batches]
-    unique = [list(dict.fromkeys(ts)) for ts in texts]
+    distinct = list(dict.fromkeys(t for ts in texts for t in ts))
+    hashes = dict(zip(distinct, text_hashes(distinct).tolist()))
+    stored: set[int] = set()
+    if distinct:
+        con.execute("create or replace temp table _text_hashes (h ubigint)")
+        con.execute("insert into _text_hashes select unnest(?::ubigint[])", [list(hashes.values())])
+        stored = {r[0] for r in con.execute("""select distinct text_hash from core.claim_embeddings
+            where model = ? and text_hash in (select h from _text_hashes)""", [MODEL]).fetchall()}
+        con.execute("drop table _text_hashes")
+    first: dict[str, int] = {}  # text -> the batch that embeds it
+    last: dict[str, int] = {}  # text -> the last batch that needs it
+    for b, ts in enumerate(texts):
+        for t in ts:
+            if hashes[t] not in stored:
+                first.setdefault(t, b)
+            last[t] = b
+    fresh: list[list[str]] = [[] for _ in batches]
+    for t, b in first.items():
+        fresh[b].append(t)
+    if counts is not None:
+        counts["embedded"] = counts.get("embedded", 0) + len(first)
+        counts["reused"] = counts.get("reused", 0) + sum(len(ts) for ts in texts) - len(first)
+
+    def with_known(b: int, done: dict) -> tuple:
+        """Batch b's vectors: its fresh ones, those of earlier batches (carried) and stored ones."""
+        vectors = dict(done)
+        vectors.update((t, carry[t]) for t in texts[b] if t not in vectors and t in carry)
+        want = sorted({hashes[t] for t in texts[b] if t not in vectors})
+        if want:
+            found = con.execute("""select text_hash, any_value(embedding) from core.claim_embeddings
+                where model = ? and text_hash in (select unnest(?::ubigint[])) group by text_hash""",
+                [MODEL, want]).fetchall()
+            by_hash = {h: np.asarray(v, dtype=np.float32) for h, v in found}
+            for t in texts[b]:
+                if t not in vectors:
+                    vectors[t] = by_hash.get(hashes[t], "its text was not embedded in an earlier batch")
+        for t, v in done.items():  # kept while a later batch needs it
+            if last[t] > b:
+                carry[t] = v
+        for t in [t for t in carry if last[t] <= b]:
+            del carry[t]
+        return _assemble(batches[b], texts[b], vectors)
+
+    carry: dict[str, object] = {}
     if embedder is not None:
-        for batch, ts, uniq in zip(batches, texts, unique):
-            yield _assemble(batch, ts, dict(zip(uniq, _encode_each(embedder, uniq))))
+        for b, todo in enumerate(fresh):
+            yield with_known(b, dict(zip(todo, _encode_each(embedder, todo))))
         return
-    chunks = [(b, uniq[i:i + EMBED_CHUNK]) for b, uniq in enumerate(unique) for i in range(0, len(uniq), EMBED_CHUNK)]
-    results = map_batches(_embed_task, (chunk for _, chunk in chunks), workers, len(chunks),
-                          on_crash=lambda text, how: f"embedding worker {how}")
-    current, done = 0, {}
-    for (b, chunk), out in zip(chunks, results):
-        if b != current:
-            yield _assemble(batches[current], texts[current], done)
-            current, done = b, {}
-        done.update(zip(chunk, out))
-    if chunks:
-        yield _assemble(batches[current], texts[current], done)
+    chunks = [(b, todo[i:i + EMBED_CHUNK]) for b, todo in enumerate(fresh) for i in range(0, len(todo), EMBED_CHUNK)]
+    results = iter(map_batches(_embed_task, (chunk for _, chunk in chunks), workers, len(chunks),
+                               on_crash=lambda text, how: f"embedding worker {how}"))
+    pos = 0
+    for b in range(len(batches)):
+        done: dict = {}
+        while pos < len(chunks) and chunks[pos][0] == b:
+            done.update(zip(chunks[pos][1], next(results)))
+            pos += 1
+        yield with_known(b, done)
 
 
 def _assemble(batch, texts, vectors: dict):

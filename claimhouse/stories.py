@@ -122,6 +122,12 @@ class Embedder:
         return out
 
 
+def text_hashes(texts: Sequence[str]) -> np.ndarray:
+    """64-bit BLAKE2b of each embedding text (core.claim_embeddings.text_hash): equal texts, equal vectors."""
+    return np.fromiter((int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "big")
+                        for t in texts), dtype=np.uint64, count=len(texts))
+
+
 def embedding_text(content: str) -> str:
     """What is embedded for a claim: its content, quotes straightened and space collapsed."""
     return " ".join(content.translate(_QUOTES).split())

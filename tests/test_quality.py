@@ -78,7 +78,7 @@ def _load_good_rows(con: duckdb.DuckDBPyConnection) -> None:
         "insert into core.claims values ('c4', 'd4', 's4', 'attribution', 'Kyiv’s mayor', 'Kyiv’s mayor', 'person',"
         " 'mayor', 'said', 'the bridge was hit', 18, 36, false, false, false)")
     con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'all-MiniLM-L6-v2',
-                   list_transform(range(384), i -> 0.05)::float[384], now(), null from core.claims""")
+                   list_transform(range(384), i -> 0.05)::float[384], now(), null, null from core.claims""")
     con.execute("insert into core.claim_pairs values ('c1', 'c4', 0.97, 'paraphrase'), ('c2', 'c4', 0.61, 'related')")
     con.execute("insert into core.story_clusters values ('c1', 'st_00000000000000c1'), ('c4', 'st_00000000000000c1')")
 

@@ -163,6 +163,55 @@ def test_link_stories_pairs_clusters_quarantines_and_is_idempotent(tmp_path, emb
         assert con.execute("select count(*) from core.story_clusters").fetchone()[0] == 0
 
 
+class _Counting:
+    """The real embedder, recording every text it is asked to embed."""
+
+    def __init__(self, real: stories.Embedder):
+        self.real, self.seen = real, []
+
+    def encode(self, texts):
+        self.seen += list(texts)
+        return self.real.encode(texts)
+
+
+def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embedder, monkeypatch):
+    """Syndicated copies repeat claims: each distinct text is embedded once, across batches and runs."""
+    monkeypatch.setattr(steps, "STORY_BATCH", 1)  # every document its own batch
+    wh = tmp_path / "w.duckdb"
+    _warehouse(wh)
+    with connect(wh) as con:
+        con.execute("delete from core.claims where claim_id = 'c6'")
+        con.execute("""insert into core.claims values ('c7', 'd3', 's', 'assertion', null, null, null, null, null,
+                       'Kyiv sees  Kursk as a “bargaining chip” in future peace negotiations.', 0, 1, false, false, false)""")
+        con.execute("""update core.claims set content_text = 'Kyiv sees Kursk as a "bargaining chip" in future peace negotiations.'
+                       where claim_id = 'c1'""")
+        first = _Counting(embedder)
+        result = steps.link_stories(con, embedder=first)
+        # c1 (batch d1) and c7 (batch d3) have one embedding text: embedded once, in the first batch
+        assert sorted(first.seen) == sorted({stories.embedding_text(t) for (t,) in con.execute(
+            "select content_text from core.claims").fetchall()})
+        assert len(first.seen) == 5 and result.written == 6
+        assert result.extra["claims_embedded"] == 5 and result.extra["claims_reusing_a_vector"] == 1
+        sim = con.execute("select similarity, relation from core.claim_pairs where claim_a = 'c1' and claim_b = 'c7'").fetchone()
+        assert sim[0] == pytest.approx(1.0, abs=1e-4) and sim[1] == "paraphrase"
+
+        # a later run: the repeated claim takes the stored vector, the new one is embedded
+        con.execute("""insert into staging.documents (doc_id, source_path, source_format, outlet, published_at,
+                           text, text_sha256, word_count, cleaned_at)
+                       values ('d4', 'd.txt', 'text', 'd4.com', '2025-03-16', 'x', 'x', 1, now())""")
+        con.execute("""insert into core.claims values
+            ('c8', 'd4', 's', 'assertion', null, null, null, null, null, 'Spot gold was marginally higher at $1,271.2 an ounce.', 0, 1, false, false, false),
+            ('c9', 'd4', 's', 'assertion', null, null, null, null, null, 'The harvest in Kherson was the worst in a decade.', 0, 1, false, false, false)""")
+        later = _Counting(embedder)
+        result = steps.link_stories(con, embedder=later)
+        assert later.seen == ["The harvest in Kherson was the worst in a decade."]
+        assert result.extra["claims_embedded"] == 1 and result.extra["claims_reusing_a_vector"] == 1
+        c3, c8 = [np.asarray(v) for (v,) in con.execute(
+            "select embedding from core.claim_embeddings where claim_id in ('c3', 'c8') order by claim_id").fetchall()]
+        np.testing.assert_array_equal(c3, c8)
+        assert con.execute("select count(*) from core.claim_embeddings where text_hash is null").fetchone()[0] == 0
+
+
 def test_story_suites_catch_bad_rows(tmp_path):
     from claimhouse import quality as q
 
@@ -171,7 +220,7 @@ def test_story_suites_catch_bad_rows(tmp_path):
     con.execute("""insert into core.claims values
         ('c1', 'd1', 's', 'assertion', null, null, null, null, null, 'x', 0, 1, false, false, false),
         ('c2', 'd1', 's', 'assertion', null, null, null, null, null, 'y', 0, 1, false, false, false)""")
-    con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'm', list_transform(range(384), x -> 0.0)::float[384], now(), null
+    con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'm', list_transform(range(384), x -> 0.0)::float[384], now(), null, null
                    from core.claims""")
     con.execute("insert into core.claim_pairs values ('c2', 'c1', 0.9, 'paraphrase')")  # unordered, same doc
     con.execute("insert into core.story_clusters values ('c1', 'st_0123456789abcdef'), ('c2', 'st_0123456789abcdef')")

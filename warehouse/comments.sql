@@ -126,6 +126,7 @@ COMMENT ON COLUMN core.claim_embeddings.doc_id IS 'Document of the claim';
 COMMENT ON COLUMN core.claim_embeddings.model IS 'Embedding model';
 COMMENT ON COLUMN core.claim_embeddings.embedded_at IS 'When it was computed (UTC)';
 COMMENT ON COLUMN core.claim_embeddings.embedding IS 'Unit-length vector; array_inner_product(a, b) is the cosine similarity';
+COMMENT ON COLUMN core.claim_embeddings.text_hash IS 'First 64 bits of BLAKE2b of the text that was embedded (the content, quotes straightened, space collapsed): a new claim with the same text and model takes this vector instead of being embedded again. NULL on rows written before the column existed';
 COMMENT ON COLUMN core.claim_embeddings.ann_key IS 'Key of the claim in the nearest-neighbour index beside the warehouse (<warehouse>.claims.usearch): the first 63 bits of BLAKE2b(claim_id)';
 COMMENT ON TABLE core.claim_pairs IS 'Pairs of claims from different documents whose contents are similar (cosine similarity at least 0.6), with the relation found between them. Each pair once, claim_a < claim_b.';
 COMMENT ON COLUMN core.claim_pairs.claim_a IS 'core.claims.claim_id (the smaller id)';

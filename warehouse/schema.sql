@@ -175,6 +175,8 @@ CREATE TABLE IF NOT EXISTS core.claim_embeddings (
 );
 -- the claim's key in the HNSW index beside the warehouse (claimhouse/ann.py); added after the first release
 ALTER TABLE core.claim_embeddings ADD COLUMN IF NOT EXISTS ann_key UBIGINT;
+-- BLAKE2b of the embedding text: a claim repeated word for word reuses the stored vector; added after the first release
+ALTER TABLE core.claim_embeddings ADD COLUMN IF NOT EXISTS text_hash UBIGINT;
 
 CREATE TABLE IF NOT EXISTS core.claim_pairs (
     claim_a         TEXT NOT NULL,
