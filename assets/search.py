@@ -13,13 +13,15 @@ from .resources import WarehouseResource
           group_name="marts", kinds={"duckdb", "sql"}, pool=DUCKDB_POOL,
           description="Full-text indexes (DuckDB fts, BM25, Porter stemmer) over core.sentences and core.claims, "
                       "and the table macros marts.search_sentences(q) and marts.search_claims(q). An index is "
-                      "rebuilt whole when its table changed (fts indexes are not incremental), skipped otherwise.",
+                      "updated with the rows added, changed or removed since the last run (the same index a full "
+                      "build gives), built whole when it is missing or most rows changed, skipped otherwise.",
           metadata={"sql_file": "warehouse/search.sql"})
 def search_index(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         builds = search.build_search_index(con)
     for b in builds:
-        context.log.info(f"{b.name}: {'rebuilt in ' + format(b.seconds, '.2f') + ' s' if b.rebuilt else 'unchanged'}"
+        done = {"full": "built whole", "update": f"updated (+{b.added} -{b.removed} rows)"}.get(b.how, "rebuilt")
+        context.log.info(f"{b.name}: {done + ' in ' + format(b.seconds, '.2f') + ' s' if b.rebuilt else 'unchanged'}"
                          f" ({b.rows} rows)")
     metadata: dict = {}
     for b in builds:
@@ -27,6 +29,9 @@ def search_index(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         if b.name != "macros":
             metadata[f"{b.name} rows"] = b.rows
             metadata[f"{b.name} seconds"] = round(b.seconds, 3)
+            metadata[f"{b.name} how"] = b.how
+            metadata[f"{b.name} rows added"] = b.added
+            metadata[f"{b.name} rows removed"] = b.removed
     return dg.MaterializeResult(metadata=metadata)
 
 

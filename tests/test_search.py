@@ -130,8 +130,9 @@ def test_rebuild_only_what_changed(seeds_run, tmp_path):
         assert [b.rebuilt for b in search.build_search_index(con)] == [False, False, False]  # the run built them
         claim = con.execute("select claim_id from core.claims order by claim_id limit 1").fetchone()[0]
         con.execute("delete from core.claims where claim_id = ?", [claim])
-        built = {b.name: b.rebuilt for b in search.build_search_index(con)}
-        assert built == {"core.sentences": False, "core.claims": True, "macros": False}
+        built = {b.name: (b.rebuilt, b.how, b.added, b.removed) for b in search.build_search_index(con)}
+        assert built == {"core.sentences": (False, "unchanged", 0, 0), "core.claims": (True, "update", 0, 1),
+                         "macros": (False, "", 0, 0)}
         assert search.index_problems(con) == []
         con.execute("update core.sentences set text = text || ' Quuxville' where sentence_id = "
                     "(select min(sentence_id) from core.sentences)")  # same row count, new content
@@ -139,5 +140,60 @@ def test_rebuild_only_what_changed(seeds_run, tmp_path):
         assert built["core.sentences"] is True
         assert con.execute("select count(*) from marts.search_sentences(?)", ["Quuxville"]).fetchone()[0] == 1
         assert all(b.rebuilt for b in search.build_search_index(con, force=True))
+    finally:
+        con.close()
+
+
+def _index_contents(con, ix) -> tuple:
+    """What an fts index holds, independent of its internal numbering."""
+    fts = ix.schema
+    return (
+        sorted(con.execute(f"select name, len from {fts}.docs").fetchall()),
+        sorted(con.execute(f"select term, df from {fts}.dict where df > 0").fetchall()),
+        sorted(con.execute(f"""select d.name, t.fieldid, w.term, count(*) from {fts}.terms t
+                              join {fts}.docs d using (docid) join {fts}.dict w using (termid)
+                              group by all""").fetchall()),
+        [tuple(round(v, 9) for v in r) for r in con.execute(f"select num_docs, avgdl from {fts}.stats").fetchall()],
+    )
+
+
+def test_an_updated_index_equals_a_full_rebuild(seeds_run, tmp_path):
+    """Rows added, changed and removed are brought into the index without rebuilding it; the index then
+    holds what create_fts_index builds from scratch, and every query scores the same."""
+    _, wh, _ = seeds_run
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(wh, copy)
+    queries = ["bargaining chip", "North Korean soldiers", "Quuxville", "Évans said", "the"]
+    con = duckdb.connect(str(copy))
+    try:
+        search.build_search_index(con)
+        con.execute("delete from core.claims where claim_id in (select claim_id from core.claims order by claim_id limit 3)")
+        con.execute("update core.claims set source_canonical = 'Quuxville Mayor' where claim_id = "
+                    "(select max(claim_id) from core.claims where source_canonical is not null)")
+        con.execute("""insert into core.sentences select sentence_id || 'x', doc_id, paragraph_index, sentence_index + 1000,
+                       start_char, end_char, 'Quuxville''s mayor called Kursk a bargaining chip; the the the.'
+                       from core.sentences order by sentence_id limit 2""")
+        con.execute("""insert into core.claims select claim_id || 'x', doc_id, sentence_id, claim_type, 'Résumé Évans',
+                       'Résumé Évans', source_kind, source_role, cue_text, 'Kursk is a bargaining chip, Évans said.',
+                       content_start, content_end, is_direct_quote, is_hedged, is_negated
+                       from core.claims order by claim_id limit 1""")
+        con.execute("delete from core.sentences where sentence_id = (select max(sentence_id) from core.sentences where sentence_id not like '%x')")
+        built = {b.name: b for b in search.build_search_index(con)}
+        assert built["core.claims"].how == "update" and built["core.claims"].added == 2
+        assert built["core.claims"].removed == 4  # three gone, one changed
+        assert built["core.sentences"].how == "update" and (built["core.sentences"].added, built["core.sentences"].removed) == (2, 1)
+        assert search.index_problems(con) == []
+        updated = [_index_contents(con, ix) for ix in search.INDEXES]
+        answers = {q: con.execute("select claim_id, round(score, 9) from marts.search_claims(?, any_term := true)",
+                                  [q]).fetchall() for q in queries}
+        answers |= {"s:" + q: con.execute("select sentence_id, round(score, 9) from marts.search_sentences(?)",
+                                          [q]).fetchall() for q in queries}
+        assert any(answers["Quuxville"]) and answers["s:Quuxville"] and answers["Évans said"]
+        assert all(b.how == "full" for b in search.build_search_index(con, force=True) if b.name != "macros")
+        assert [_index_contents(con, ix) for ix in search.INDEXES] == updated
+        assert answers == {q: con.execute("select claim_id, round(score, 9) from marts.search_claims(?, any_term := true)",
+                                          [q]).fetchall() for q in queries} | {
+            "s:" + q: con.execute("select sentence_id, round(score, 9) from marts.search_sentences(?)", [q]).fetchall()
+            for q in queries}
     finally:
         con.close()
