@@ -58,10 +58,14 @@ def story_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     """Embed each new claim once, pair it with similar claims of other documents, update the story clusters."""
     with warehouse.connect() as con:
         result = steps.link_stories(con, workers=warehouse.workers)
-        context.log.info(f"embedded {result.written} claims, {result.extra['pairs_written']} new pairs, "
+        context.log.info(f"linked {result.written} new claims ({result.extra['claims_embedded']} texts embedded, "
+                         f"{result.extra['claims_reusing_a_vector']} claims took a stored vector), "
+                         f"{result.extra['pairs_written']} new pairs, "
                          f"{result.extra['clusters']} story clusters, {result.quarantined} documents quarantined")
         yield dg.MaterializeResult(asset_key=STORY_KEYS["claim_pairs"], metadata=table_metadata(
-            con, "core.claim_pairs", _PREVIEWS["claim_pairs"], claims_embedded=result.written,
+            con, "core.claim_pairs", _PREVIEWS["claim_pairs"], claims_linked=result.written,
+            claims_embedded=result.extra["claims_embedded"],
+            claims_reusing_a_vector=result.extra["claims_reusing_a_vector"],
             pairs_written=result.extra["pairs_written"], documents_quarantined=result.quarantined))
         yield dg.MaterializeResult(asset_key=STORY_KEYS["story_clusters"], metadata=table_metadata(
             con, "core.story_clusters", _PREVIEWS["story_clusters"], clusters=result.extra["clusters"],
