@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -20,6 +21,12 @@ WAREHOUSE_DIR = Path(__file__).resolve().parent.parent / "warehouse"
 SCHEMA_SQL = WAREHOUSE_DIR / "schema.sql"
 COMMENTS_SQL = WAREHOUSE_DIR / "comments.sql"
 MARTS_DIR = WAREHOUSE_DIR / "marts"
+
+
+# DuckDB's buffer pool may take 80% of the machine's memory by default; a run holds it to this and
+# spills larger joins and sorts to disk, so its memory does not grow with the corpus
+MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_DUCKDB_MEMORY_LIMIT", "1GB")
+_MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.I)
 
 
 class WarehouseBusy(RuntimeError):
@@ -57,6 +64,8 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
     try:
+        if MEMORY_LIMIT and _MEMORY_RE.match(MEMORY_LIMIT):  # a setting, not content: checked, then inlined
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         if not read_only:
             init_schema(con)
         yield con
