@@ -257,12 +257,16 @@ def main() -> None:
     ap.add_argument("--source", type=Path, help="an analysed warehouse to copy rows from")
     ap.add_argument("--source-pages", type=int, default=300)
     ap.add_argument("--new-pages", type=int, default=1000)
-    ap.add_argument("--claims", default="10000,1000000,3000000", help="stored claims of each size (0 is added)")
+    ap.add_argument("--claims", default="10000,1000000,3000000",
+                    help="stored claims of each size, measured in this order (0, the empty warehouse, first "
+                         "unless listed)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/claimhouse-scale"))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    sizes = [0] + [int(s) for s in args.claims.split(",") if s.strip() and int(s) > 0]
+    sizes = [int(s) for s in args.claims.split(",") if s.strip()]
+    if 0 not in sizes:  # the empty warehouse is measured first unless the list places it
+        sizes.insert(0, 0)
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"scale  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  {platform.machine()}  {os.cpu_count()} cpus  "
           f"workers {args.workers}  ann.MIN_STORED {ann.MIN_STORED:,}", flush=True)
@@ -309,8 +313,9 @@ def main() -> None:
         r.update(size=size, setup=setup, story_seconds=story, warehouse_mib=db, published_mib=pub, index_mib=idx,
                  queries=queries)
         results.append(r)
-        base = results[0]["seconds"]
-        print(f"  add {args.new_pages} pages  {r['seconds']:8.1f} s  ratio to empty {r['seconds'] / base:.2f}  "
+        empty_runs = [x["seconds"] for x in results if x["size"] == 0]
+        ratio = f"{r['seconds'] / empty_runs[0]:.2f}" if empty_runs else "(empty not measured yet)"
+        print(f"  add {args.new_pages} pages  {r['seconds']:8.1f} s  ratio to empty {ratio}  "
               f"peak RSS {r['peak_rss_mib']:,.0f} MiB  exit {r['exit']}  {r['tail']}")
         print(f"  story step    {story:8.1f} s  ({story / r['seconds']:.0%} of the run)")
         slow = sorted(r["steps"].items(), key=lambda kv: -kv[1])[:6]
@@ -323,10 +328,11 @@ def main() -> None:
     print("summary")
     print(f"  {'stored claims':>14} {'documents':>10} {'add s':>8} {'ratio':>6} {'story s':>8} {'peak MiB':>9} "
           f"{'max query ms':>13}")
-    for r in results:
+    empty_s = next(x["seconds"] for x in results if x["size"] == 0)
+    for r in sorted(results, key=lambda x: x["size"]):
         worst = max((best for _, best, _ in r["queries"].values()), default=float("nan"))
         print(f"  {r['setup']['claims']:>14,} {r['setup']['documents']:>10,} {r['seconds']:>8.1f} "
-              f"{r['seconds'] / results[0]['seconds']:>6.2f} {r['story_seconds']:>8.1f} {r['peak_rss_mib']:>9,.0f} "
+              f"{r['seconds'] / empty_s:>6.2f} {r['story_seconds']:>8.1f} {r['peak_rss_mib']:>9,.0f} "
               f"{worst:>13.1f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
