@@ -84,7 +84,7 @@ def _expr(table: str, column: str) -> str:
         return f"{column} || '~' || _k"
     if column == "source_path":
         return f"'synthetic/' || _k || '/' || {column}"
-    if table == "raw.documents" and column == "content_sha256" or table == "raw.files" and column == "content_sha256":
+    if column == "content_sha256":  # raw.documents and raw.files: another content, another hash
         return f"sha256({column} || '~' || _k)"
     if table == "staging.documents":
         if column in ("outlet", "original_outlet", "site_name"):
@@ -138,6 +138,8 @@ def synthesize(source: Path, target: Path, claims: int) -> dict:
     vectors = np.asarray(emb["embedding"].combine_chunks().flatten().to_numpy(zero_copy_only=False),
                          dtype=np.float32).reshape(emb.num_rows, ann.DIM)
     emb_docs = np.asarray(emb["doc_id"].to_pylist(), dtype=object)
+    emb_ids = np.asarray(emb["claim_id"].to_pylist(), dtype=object)
+    emb_models = np.asarray(emb["model"].to_pylist(), dtype=object)
     rng = np.random.default_rng(0)
     # story clusters as the pipeline makes them (average linkage over the copy's pairs; ids from members)
     whole = stories.clusters(con.execute(steps._cluster_pairs_sql("").replace("core.claim_pairs", "src.core.claim_pairs")).fetchall())
@@ -173,11 +175,11 @@ def synthesize(source: Path, target: Path, claims: int) -> dict:
         keep = np.isin(emb_docs, np.asarray(docs, dtype=object))
         v = vectors[keep] + rng.normal(0.0, NOISE / np.sqrt(ann.DIM), (int(keep.sum()), ann.DIM)).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
-        ids = [f"{c}~{k}" for c in np.asarray(emb["claim_id"].to_pylist(), dtype=object)[keep]]
+        ids = [f"{c}~{k}" for c in emb_ids[keep]]
         frame = pa.table({
             "claim_id": pa.array(ids),
             "doc_id": pa.array([f"{d}~{k}" for d in emb_docs[keep]]),
-            "model": pa.array(np.asarray(emb["model"].to_pylist(), dtype=object)[keep].tolist()),
+            "model": pa.array(emb_models[keep].tolist()),
             "embedding": pa.FixedSizeListArray.from_arrays(pa.array(v.ravel(), pa.float32()), ann.DIM),
             "ann_key": pa.array(ann.claim_keys(ids), pa.uint64()),
         })
