@@ -982,14 +982,14 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
     rep = progress.reporter()
     rep.start("stories", len(pending))
     embed_counts: dict[str, int] = {}
-    for batch, vecs, bad in _embedded_batches(con, list(_whole_documents(pending, STORY_BATCH)), workers, embedder,
-                                              embed_counts):
+    for batch, vecs, bad, text_keys in _embedded_batches(con, list(_whole_documents(pending, STORY_BATCH)), workers,
+                                                         embedder, embed_counts):
         keep = [i for i, row in enumerate(batch) if row[1] not in bad]
         ids = [batch[i][0] for i in keep]
         docs = [batch[i][1] for i in keep]
         vecs = vecs[keep]
+        text_keys = text_keys[keep]
         keys = ann.claim_keys(ids)
-        text_keys = stories.text_hashes([stories.embedding_text(batch[i][2]) for i in keep])
         candidates = (_candidate_embeddings(con, index.candidates(vecs, stories.PAIR_MIN)) if index is not None
                       else _stored_embeddings(con))
         pairs = stories.similar_pairs(ids, docs, vecs, candidates)
@@ -1090,7 +1090,7 @@ def _encode_each(embedder, texts: list[str]) -> list:
 
 def _embedded_batches(con: duckdb.DuckDBPyConnection, batches: list[list[tuple[str, str, str]]], workers: int,
                       embedder=None, counts: dict | None = None):
-    """(batch, vectors, bad documents) for each batch of (claim_id, doc_id, content) rows.
+    """(batch, vectors, bad documents, text hashes) for each batch of (claim_id, doc_id, content) rows.
 
     A claim whose embedding text was embedded before, in an earlier run (``core.claim_embeddings.text_hash``
     with the same model) or an earlier batch of this one, takes that vector: syndicated and re-published
@@ -1144,7 +1144,8 @@ def _embedded_batches(con: duckdb.DuckDBPyConnection, batches: list[list[tuple[s
                 carry[t] = v
         for t in [t for t in carry if last[t] <= b]:
             del carry[t]
-        return _assemble(batches[b], texts[b], vectors)
+        return (*_assemble(batches[b], texts[b], vectors),
+                np.fromiter((hashes[t] for t in texts[b]), dtype=np.uint64, count=len(texts[b])))
 
     carry: dict[str, object] = {}
     if embedder is not None:
