@@ -156,7 +156,7 @@ def synthesize(source: Path, target: Path, claims: int) -> dict:
                          "and claim_b in (select claim_id from src.core.claims where doc_id in (select doc_id from _docs))")
             con.execute(f"insert into {t} select {select} from (select *, {k} as _k from src.{t} where {where})")
         if len(docs) == len(per_doc):
-            con.execute("""insert into core.story_clusters
+            con.execute("""insert into core.story_clusters (claim_id, cluster_id)
                 select claim_id || '~' || ?, 'st_' || left(sha256(min(claim_id || '~' || ?) over (partition by cluster_key)), 16)
                 from _members""", [k, k])
         else:  # a partial copy: its own clusters
@@ -169,7 +169,7 @@ def synthesize(source: Path, target: Path, claims: int) -> dict:
             for c, cid in rows:
                 mins[cid] = min(mins.get(cid, c), c)
             if rows:
-                con.execute("insert into core.story_clusters select unnest(?::text[]), unnest(?::text[])",
+                con.execute("insert into core.story_clusters (claim_id, cluster_id) select unnest(?::text[]), unnest(?::text[])",
                             [[c for c, _ in rows], ["st_" + hashlib.sha256(mins[cid].encode()).hexdigest()[:16]
                                                     for _, cid in rows]])
         keep = np.isin(emb_docs, np.asarray(docs, dtype=object))
@@ -265,6 +265,10 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/claimhouse-scale"))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--base-cache", type=Path,
+                    help="keep each size's made and warmed warehouse here and start from that copy on the next "
+                         "run (the made warehouse depends on --source and the schema only)")
+    ap.add_argument("--build-only", action="store_true", help="make and cache the warehouses, measure nothing")
     args = ap.parse_args()
     sizes = [int(s) for s in args.claims.split(",") if s.strip()]
     if 0 not in sizes:  # the empty warehouse is measured first unless the list places it
@@ -291,7 +295,15 @@ def main() -> None:
         shutil.rmtree(wh.parent, ignore_errors=True)
         wh.parent.mkdir(parents=True)
         setup = {"documents": 0, "claims": 0, "seconds": 0.0}
-        if size:
+        cached = args.base_cache / f"claims-{size}" if args.base_cache else None
+        if size and cached and (cached / "setup.json").exists():
+            t = time.perf_counter()
+            shutil.rmtree(wh.parent)
+            shutil.copytree(cached, wh.parent)
+            setup = json.loads((wh.parent / "setup.json").read_text())
+            print(f"\n{size:>12,} claims  copied from {cached}: {setup['documents']:,} documents, "
+                  f"{setup['claims']:,} claims in {time.perf_counter() - t:.0f} s", flush=True)
+        elif size:
             setup = synthesize(source, wh, size)
             empty = args.work / "empty-seeds"
             empty.mkdir(exist_ok=True)
@@ -306,8 +318,14 @@ def main() -> None:
             print(f"\n{size:>12,} claims  made: {setup['documents']:,} documents, {setup['claims']:,} claims "
                   f"({setup['copies']} copies) in {setup['seconds']:.0f} s; marts/search/publish/index built in "
                   f"{time.perf_counter() - t:.0f} s (exit {warm['exit']})", flush=True)
+            if cached and warm["exit"] == 0:
+                (wh.parent / "setup.json").write_text(json.dumps(setup))
+                shutil.rmtree(cached, ignore_errors=True)
+                shutil.copytree(wh.parent, cached)
         else:
             print(f"\n{'empty':>12}  warehouse", flush=True)
+        if args.build_only:
+            continue
         r = run_pipeline(new_pages, wh, args.workers)
         story = r["steps"].get("story_links", 0.0)
         db, pub, idx = _size_mib(wh)
@@ -327,6 +345,8 @@ def main() -> None:
             print(f"  query {name:<28} first {first:8.1f} ms  best {best:8.1f} ms  rows {rows}")
         print(flush=True)
 
+    if not results:
+        return
     print("summary")
     print(f"  {'stored claims':>14} {'documents':>10} {'add s':>8} {'ratio':>6} {'story s':>8} {'peak MiB':>9} "
           f"{'max query ms':>13}")

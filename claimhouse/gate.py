@@ -30,9 +30,10 @@ import duckdb
 
 from . import quality
 
-# table -> (table holding the per-document load time, its timestamp column): the rows a check
-# validates are those of documents loaded after its watermark.
-SCOPES: dict[str, tuple[str, str]] = {
+# table -> (table holding the per-document load time, its timestamp column[, the key that ties the two,
+# doc_id by default]): the rows a check validates are those of documents (or clusters) loaded after its
+# watermark. The first check of a table validates every row.
+SCOPES: dict[str, tuple[str, ...]] = {
     "raw.documents": ("raw.documents", "ingested_at"),
     "staging.documents": ("staging.documents", "cleaned_at"),
     "core.sentences": ("core.analysed_documents", "analysed_at"),
@@ -40,6 +41,8 @@ SCOPES: dict[str, tuple[str, str]] = {
     "core.quantities": ("core.analysed_documents", "analysed_at"),
     "core.entities": ("core.analysed_documents", "analysed_at"),
     "core.claim_pairs": ("core.claim_embeddings", "embedded_at"),
+    # a cluster is recomputed whole when a new or removed claim touches it (steps.update_story_clusters)
+    "core.story_clusters": ("core.story_clusters", "clustered_at", "cluster_id"),
 }
 
 PASS, WARN, ERROR = "pass", "warn", "error"
@@ -160,10 +163,13 @@ def run_gate(con: duckdb.DuckDBPyConnection, table: str, check_name: str,
         row = con.execute("select checked_through from meta.check_watermarks where check_name = ?",
                           [check_name]).fetchone()
         watermark = row[0] if row else None
-        scope_table, ts = scope
+        scope_table, ts, key = (*scope, "doc_id")[:3]
         new_mark = con.execute(f"select max({ts}) from {scope_table}").fetchone()[0]
-        where = f"doc_id in (select doc_id from {scope_table} where {ts} > ?)"
-        report = quality.validate_table(con, table, where, [watermark or datetime(1900, 1, 1)])
+        if watermark is None:
+            report = quality.validate_table(con, table)
+        else:
+            where = f"{key} in (select {key} from {scope_table} where {ts} > ?)"
+            report = quality.validate_table(con, table, where, [watermark])
         scope_text = f"rows loaded after {watermark}" if watermark else "every row (first check)"
     else:
         report = quality.validate_table(con, table)

@@ -407,7 +407,10 @@ select d.doc_id, d.source_path, d.text, d.language, d.duplicate_of,
             and exists (select 1 from staging.documents t where t.doc_id = d.duplicate_of)))
            as duplicate_target_exists
 from staging.documents d
-left join raw.documents r on r.doc_id = d.doc_id
+left join (  -- the source pages of the texts that may hold markup only: page bytes are large
+    select doc_id, content, encoding from raw.documents
+    where doc_id in (select doc_id from staging.documents where regexp_matches(text, '<[A-Za-z]|&#?[A-Za-z0-9]+;'))
+) r on r.doc_id = d.doc_id
 """,
     checks=[
         not_null("doc_id"),
@@ -1011,7 +1014,9 @@ class _Merger:
             present = values.notna()
             in_chunk_dup = values.duplicated(keep=False) & present
             if seen:
-                earlier = present & values.isin(seen.keys())
+                # a set lookup per value: Series.isin(dict keys) rebuilt its lookup from every value seen so
+                # far on each chunk, quadratic in the table's size (minutes at a million rows)
+                earlier = present & values.map(seen.__contains__, na_action="ignore").fillna(False).astype(bool)
                 if earlier.any():
                     index = self.unique_check[column]
                     new_rows = earlier & ~in_chunk_dup  # GX counted the others in this chunk

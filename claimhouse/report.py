@@ -222,6 +222,9 @@ def _speakers_chart(rows: list[dict], path: Path) -> None:
     _save(fig, path)
 
 
+TIMELINE_BARS = 120  # above this many publication days the chart draws stacked areas instead of bars
+
+
 def _timeline_chart(rows: list[dict], path: Path) -> None:
     """Stacked bars of claims per day, one colour per outlet (the biggest outlets; the rest grouped)."""
     totals: dict[str, int] = {}
@@ -259,7 +262,7 @@ def _timeline_chart(rows: list[dict], path: Path) -> None:
             ax.annotate(f"{b:,}", (xi, b), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
         ax.set_xticks(x, labels, rotation=30 if len(keys) > 8 else 0, ha="right" if len(keys) > 8 else "center")
         ax.set_ylim(0, max(bottom) * 1.15 + 1)
-    else:
+    elif len(days) <= TIMELINE_BARS:
         import matplotlib.dates as mdates
 
         bottom = [0] * len(days)
@@ -267,6 +270,18 @@ def _timeline_chart(rows: list[dict], path: Path) -> None:
             h = [counts.get((d, o), 0) for d in days]
             ax.bar(days, h, bottom=bottom, color=colours[o], label=_label(o, 30), width=0.9)
             bottom = [b + v for b, v in zip(bottom, h, strict=True)]
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        if undated:
+            ax.set_xlabel(f"publication day ({sum(v for (d, _), v in counts.items() if d is None):,} claims undated)")
+    else:  # a long span: one stacked area per outlet over every day (a bar per day and outlet takes minutes)
+        import matplotlib.dates as mdates
+
+        span = [days[0] + dt.timedelta(days=i) for i in range((days[-1] - days[0]).days + 1)]
+        layers = [[counts.get((d, o), 0) for d in span] for o in outlets]
+        ax.stackplot(span, layers, colors=[colours[o] for o in outlets],
+                     labels=[_label(o, 30) for o in outlets], step="mid", linewidth=0)
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

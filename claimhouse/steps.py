@@ -1224,7 +1224,7 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
         "where claim_a in (select claim_id from _cluster_scope) and claim_b in (select claim_id from _cluster_scope)")
     ).fetchall() if component else []
     members = clusters(pairs)
-    frame = pl.DataFrame(sorted(members.items()), schema={"claim_id": pl.Utf8, "cluster_id": pl.Utf8}, orient="row")
+    frame = _cluster_frame(members)
     with transaction(con):
         con.execute("delete from core.story_clusters where claim_id in (select claim_id from _cluster_scope) "
                     "or claim_id not in (select claim_id from core.claims)")
@@ -1233,13 +1233,18 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
     return len(scope)
 
 
+def _cluster_frame(members: dict[str, str]) -> pl.DataFrame:
+    return pl.DataFrame(sorted(members.items()), schema={"claim_id": pl.Utf8, "cluster_id": pl.Utf8},
+                        orient="row").with_columns(pl.lit(now(), pl.Datetime("us")).alias("clustered_at"))
+
+
 def rebuild_story_clusters(con: duckdb.DuckDBPyConnection) -> int:
     """core.story_clusters from the stored pairs (average linkage, stories.clusters); returns the cluster count."""
     from .stories import clusters
 
     pairs = con.execute(_cluster_pairs_sql("")).fetchall()
     members = clusters(pairs)
-    frame = pl.DataFrame(sorted(members.items()), schema={"claim_id": pl.Utf8, "cluster_id": pl.Utf8}, orient="row")
+    frame = _cluster_frame(members)
     with transaction(con):
         con.execute("delete from core.story_clusters")
         append(con, "core.story_clusters", frame)

@@ -111,3 +111,29 @@ def test_every_row_rule_names_a_snake_case_reason():
     assert all(r.isidentifier() and r == r.lower() for r in rules)
     # every suite with row rules names the stage its documents are quarantined at
     assert all(s.stage in ("staging", "core") for s in quality.SUITES.values() if s.has_row_rules)
+
+
+def test_the_story_cluster_check_sees_only_the_clusters_recomputed_since_it_last_passed(con):
+    from datetime import datetime, timedelta
+
+    t0 = datetime(2026, 1, 1)
+    for i in range(6):
+        con.execute("insert into core.claims (claim_id, doc_id, sentence_id, claim_type, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) "
+                    "values (?, ?, 's', 'direct', 'x', 0, 1, false, false, false)",
+                    [f"c{i}", f"d{i}"])
+    con.execute("""insert into core.story_clusters values ('c0', 'st_00000000000000a0', ?),
+                   ('c1', 'st_00000000000000a0', ?), ('c2', 'st_00000000000000b0', ?), ('c3', 'st_00000000000000b0', ?)""",
+                [t0, t0, t0, t0])
+    first = gate.run_gate(con, "core.story_clusters", "gx_core_story_clusters", gate.Policy())
+    assert first.severity == gate.PASS and first.report.rows_checked == 4 and first.scope == "every row (first check)"
+    # a new claim joins cluster b; cluster b is recomputed, cluster a is not
+    later = t0 + timedelta(hours=1)
+    con.execute("update core.story_clusters set clustered_at = ? where cluster_id = 'st_00000000000000b0'", [later])
+    con.execute("insert into core.story_clusters values ('c4', 'st_00000000000000b0', ?)", [later])
+    second = gate.run_gate(con, "core.story_clusters", "gx_core_story_clusters", gate.Policy())
+    assert second.severity == gate.PASS and second.report.rows_checked == 3
+    # a recomputed cluster that breaks a rule is caught: c5 alone in its cluster
+    con.execute("insert into core.story_clusters values ('c5', 'st_00000000000000c0', ?)", [later + timedelta(hours=1)])
+    third = gate.run_gate(con, "core.story_clusters", "gx_core_story_clusters", gate.Policy())
+    assert third.report.rows_checked == 1
+    assert [f.expectation for f in third.report.failures] and third.severity != gate.PASS

@@ -80,7 +80,7 @@ def _load_good_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'all-MiniLM-L6-v2',
                    list_transform(range(384), i -> 0.05)::float[384], now(), null, null from core.claims""")
     con.execute("insert into core.claim_pairs values ('c1', 'c4', 0.97, 'paraphrase'), ('c2', 'c4', 0.61, 'related')")
-    con.execute("insert into core.story_clusters values ('c1', 'st_00000000000000c1'), ('c4', 'st_00000000000000c1')")
+    con.execute("insert into core.story_clusters (claim_id, cluster_id) values ('c1', 'st_00000000000000c1'), ('c4', 'st_00000000000000c1')")
 
 
 @pytest.fixture(scope="module")

@@ -379,3 +379,35 @@ def test_report_in_headless_chromium(seeds_report, page, tmp_path):
     keep = os.environ.get("CLAIMHOUSE_REPORT_SCREENSHOT")
     if keep:  # look at it yourself: CLAIMHOUSE_REPORT_SCREENSHOT=/tmp/report.png pytest tests/test_report.py
         shutil.copy(shot, keep)
+
+
+def test_a_timeline_of_years_is_drawn_as_stacked_areas(tmp_path):
+    """Two years of daily counts for 30 outlets: one area per kept outlet, not a bar per day and outlet."""
+    import datetime as dt
+
+    from PIL import Image
+
+    from claimhouse import report
+
+    start = dt.date(2024, 1, 1)
+    rows = [{"day": start + dt.timedelta(days=d), "outlet": f"outlet{o:02d}.example", "claims": (d * 7 + o) % 13}
+            for d in range(730) for o in range(30)] + [{"day": None, "outlet": "outlet00.example", "claims": 5}]
+    out = tmp_path / "timeline.png"
+    calls = []
+    real = report._save
+
+    def spy(fig, path):
+        ax = fig.axes[0]
+        calls.append((len(ax.patches), len(ax.collections), ax.get_xlabel()))
+        real(fig, path)
+
+    report._save = spy
+    try:
+        report._timeline_chart(rows, out)
+    finally:
+        report._save = real
+    patches, areas, xlabel = calls[0]
+    assert patches == 0 and areas == report.TIMELINE_OUTLETS + 1  # the kept outlets and "other outlets"
+    assert xlabel == "publication day (5 claims undated)"
+    with Image.open(out) as im:
+        assert im.format == "PNG" and im.size[0] > 500

@@ -223,7 +223,7 @@ def test_story_suites_catch_bad_rows(tmp_path):
     con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'm', list_transform(range(384), x -> 0.0)::float[384], now(), null, null
                    from core.claims""")
     con.execute("insert into core.claim_pairs values ('c2', 'c1', 0.9, 'paraphrase')")  # unordered, same doc
-    con.execute("insert into core.story_clusters values ('c1', 'st_0123456789abcdef'), ('c2', 'st_0123456789abcdef')")
+    con.execute("insert into core.story_clusters (claim_id, cluster_id) values ('c1', 'st_0123456789abcdef'), ('c2', 'st_0123456789abcdef')")
     pairs = q.validate_table(con, "core.claim_pairs")
     assert {f.description for f in pairs.failures} == {
         "core.claim_pairs: the two claims are from the same document (1 row, across_documents is false)",

@@ -136,6 +136,7 @@ COMMENT ON COLUMN core.claim_pairs.relation IS 'paraphrase (the same claim in ot
 COMMENT ON TABLE core.story_clusters IS 'Story cluster of each claim that has a paraphrase in another document: claims whose mean pairwise similarity (core.claim_pairs) is at least 0.72, grouped by average linkage.';
 COMMENT ON COLUMN core.story_clusters.claim_id IS 'core.claims.claim_id';
 COMMENT ON COLUMN core.story_clusters.cluster_id IS 'Story cluster (marts.story_clusters.cluster_id); stable for the same set of pairs';
+COMMENT ON COLUMN core.story_clusters.clustered_at IS 'When the claim''s cluster was last recomputed (UTC): only the clusters that new or removed claims touch are';
 COMMENT ON TABLE meta.check_watermarks IS 'Bookkeeping of the quality checks: each check validates the rows loaded after checked_through; it moves only when the check does not fail.';
 COMMENT ON COLUMN meta.check_watermarks.check_name IS 'Asset check name (gx_<schema>_<table>)';
 COMMENT ON COLUMN meta.check_watermarks.checked_through IS 'Load time (UTC) of the newest rows that passed this check';

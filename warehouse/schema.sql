@@ -188,8 +188,10 @@ CREATE TABLE IF NOT EXISTS core.claim_pairs (
 
 CREATE TABLE IF NOT EXISTS core.story_clusters (
     claim_id        TEXT PRIMARY KEY,
-    cluster_id      TEXT NOT NULL
+    cluster_id      TEXT NOT NULL,
+    clustered_at    TIMESTAMP
 );
+ALTER TABLE core.story_clusters ADD COLUMN IF NOT EXISTS clustered_at TIMESTAMP;
 
 -- Row count of each checked table after its last passing check: a sudden drop stops the run.
 CREATE TABLE IF NOT EXISTS meta.check_row_counts (
