@@ -23,11 +23,11 @@ COMMENTS_SQL = WAREHOUSE_DIR / "comments.sql"
 MARTS_DIR = WAREHOUSE_DIR / "marts"
 
 
-# DuckDB's buffer pool may take 80% of the machine's memory by default (9.9 GB at a million claims in
-# benchmarks/scale.py). CLAIMHOUSE_DUCKDB_MEMORY_LIMIT (e.g. "4GB") holds the pipeline's connections to
-# a limit; larger joins and sorts spill to disk. Not set by default: at 1GB the staging check's scan of
-# 12,000 documents' text fails to pin its blocks (OutOfMemoryException), so a limit must leave room.
-MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_DUCKDB_MEMORY_LIMIT", "")
+# DuckDB's own default lets its buffer pool take 80% of the machine's memory (9.9 GB at a million claims
+# in benchmarks/scale.py, most of it cached pages of core.claim_embeddings). The pipeline's connections are
+# held to CLAIMHOUSE_DUCKDB_MEMORY_LIMIT (default 1GB; larger joins and sorts spill to disk beside the
+# warehouse); "default" leaves DuckDB's own limit.
+MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_DUCKDB_MEMORY_LIMIT", "1GB")
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.I)
 
 
@@ -204,7 +204,7 @@ def publish(con: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
 # differ there and nowhere else. (published_at is data and is kept.)
 PROCESSING_TIME_COLUMNS = frozenset({
     "ingested_at", "cleaned_at", "analysed_at", "embedded_at", "seen_at", "first_seen_at", "last_changed_at",
-    "checked_through", "built_at", "build_seconds",
+    "checked_through", "built_at", "build_seconds", "clustered_at",
 })
 
 
