@@ -350,7 +350,10 @@ def resolve_names(names: list[tuple[str, str, int]]) -> dict[str, tuple[str, str
     by_last: dict[str, list[str]] = {}
     for k in persons:
         by_last.setdefault(k.split()[-1], []).append(k)
-    orgs_long = [k for k, g in groups.items() if g["lab"] == "ORG" and len(g["name"].split()) > 1]
+    by_acronym: dict[str, list[str]] = {}  # capital initials -> multi-word ORG names (computed once each)
+    for k, g in groups.items():
+        if g["lab"] == "ORG" and len(g["name"].split()) > 1:
+            by_acronym.setdefault(_acronym_of(LEADING_THE.sub("", g["name"])).upper(), []).append(k)
     for k, g in groups.items():
         words = k.split()
         if g["lab"] in PERSONISH and k not in persons:
@@ -363,7 +366,7 @@ def resolve_names(names: list[tuple[str, str, int]]) -> dict[str, tuple[str, str
                     target[k] = best
                     continue
         if g["lab"] == "ORG" and len(words) == 1 and g["name"].isupper() and 2 <= len(g["name"]) <= 8:
-            longs = [c for c in orgs_long if _acronym_of(LEADING_THE.sub("", groups[c]["name"])).upper() == g["name"]]
+            longs = by_acronym.get(g["name"], [])
             if longs:
                 target[k] = max(longs, key=lambda c: groups[c]["n"])
     out: dict[str, tuple[str, str]] = {}

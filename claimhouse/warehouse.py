@@ -25,9 +25,10 @@ MARTS_DIR = WAREHOUSE_DIR / "marts"
 
 # DuckDB's own default lets its buffer pool take 80% of the machine's memory (9.9 GB at a million claims
 # in benchmarks/scale.py, most of it cached pages of core.claim_embeddings). The pipeline's connections are
-# held to CLAIMHOUSE_DUCKDB_MEMORY_LIMIT (default 1GB; larger joins and sorts spill to disk beside the
+# held to CLAIMHOUSE_DUCKDB_MEMORY_LIMIT (default 2GB, the least that builds marts.story_clusters at a
+# million claims; larger joins and sorts spill to disk beside the
 # warehouse); "default" leaves DuckDB's own limit.
-MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_DUCKDB_MEMORY_LIMIT", "1GB")
+MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_DUCKDB_MEMORY_LIMIT", "2GB")
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.I)
 
 

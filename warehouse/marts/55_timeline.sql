@@ -36,10 +36,18 @@ events AS (
     SELECT doc_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM docs
     WHERE doc_id NOT IN (SELECT doc_id FROM claims) AND doc_id NOT IN (SELECT doc_id FROM figures)
+),
+ranked AS (  -- the first three claims of each row in text order: only their texts are gathered
+    SELECT e.*, d.day, d.outlet,
+           CASE WHEN e.claim_id IS NOT NULL
+                THEN row_number() OVER (PARTITION BY d.day, d.outlet, e.speaker, e.claim_id IS NOT NULL
+                                        ORDER BY e.doc_id, e.pos, e.claim_id) END AS claim_rank
+    FROM events e
+    JOIN docs d USING (doc_id)
 )
 SELECT
-    d.day,
-    d.outlet,
+    e.day,
+    e.outlet,
     e.speaker,
     count(DISTINCT e.doc_id)                                                         AS documents,
     count(e.claim_id)                                                                AS claims,
@@ -53,11 +61,10 @@ SELECT
              FILTER (WHERE e.claim_id IS NOT NULL), [])                              AS claim_ids,
     coalesce(list(CASE WHEN length(e.content_text) > 160 THEN left(e.content_text, 159) || '…'
                        ELSE e.content_text END ORDER BY e.doc_id, e.pos, e.claim_id)
-             FILTER (WHERE e.claim_id IS NOT NULL), [])[1:3]                         AS sample_claims
-FROM events e
-JOIN docs d USING (doc_id)
-GROUP BY d.day, d.outlet, e.speaker
-ORDER BY d.day NULLS LAST, d.outlet NULLS LAST, claims DESC, e.speaker NULLS FIRST;
+             FILTER (WHERE e.claim_rank <= 3), [])                                   AS sample_claims
+FROM ranked e
+GROUP BY e.day, e.outlet, e.speaker
+ORDER BY e.day NULLS LAST, e.outlet NULLS LAST, claims DESC, e.speaker NULLS FIRST;
 
 COMMENT ON TABLE marts.timeline IS 'Who said what when: one row per publication day, publishing outlet and speaker, with claims, quotes, hedges and the figures they carry. Speaker NULL is the outlet''s own voice (assertions, unresolved pronouns, figures outside claims, documents without claims). Copies of the same story count once.';
 COMMENT ON COLUMN marts.timeline.day IS 'Publication date (NULL when the document has none)';
