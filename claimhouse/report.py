@@ -294,12 +294,29 @@ def _timeline_chart(rows: list[dict], path: Path) -> None:
     _save(fig, path)
 
 
+FIGURES_OUTLETS = 15  # outlets with a colour of their own in the figures chart
+REPORTS_LISTED = 25  # reports listed in a figure's table cell
+
+
 def _figures_chart(rows: list[dict], path: Path) -> None:
     """One row per figure (measure and subject), a dot per report at its value (a line to the upper bound
     of a range), coloured by outlet; log scale, since counts of troops and of months sit side by side."""
     reports = [[r for r in (f["reported"] or []) if r is not None and r.get("value") is not None] for f in rows]
-    outlets = list(dict.fromkeys((r.get("outlet") or UNKNOWN_OUTLET) for rs in reports for r in rs))
+    seen = list(dict.fromkeys((r.get("outlet") or UNKNOWN_OUTLET) for rs in reports for r in rs))
+    # the outlets with most reports get a colour and a legend entry each; the others share a grey one
+    # (a legend of thousands of outlets took a minute to lay out)
+    n_reports: dict[str, int] = {}
+    for rs in reports:
+        for r in rs:
+            o = r.get("outlet") or UNKNOWN_OUTLET
+            n_reports[o] = n_reports.get(o, 0) + 1
+    kept = set(sorted(seen, key=lambda o: -n_reports[o])[:FIGURES_OUTLETS]) if len(seen) > FIGURES_OUTLETS + 1 \
+        else set(seen)
+    outlets = [o for o in seen if o in kept]
     colours = dict(zip(outlets, _palette(len(outlets)), strict=True))
+    others = [o for o in seen if o not in kept]
+    if others:
+        colours.update((o, "#b0b0b0") for o in others)
     values = [v for rs in reports for r in rs for v in (r["value"], r.get("value_max")) if v is not None]
     fig = _figure(10, 6)
     ax = fig.add_subplot()
@@ -309,8 +326,12 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
     xs: list[float] = []
     ys: list[float] = []
     dot_colours: list = []
+    segments: list = []  # ranges: one LineCollection (a plot call per range took seconds for thousands)
+    segment_colours: list = []
     for o in outlets:
         ax.scatter([], [], color=colours[o], s=28, zorder=3, label=_label(o, 30))
+    if others:
+        ax.scatter([], [], color="#b0b0b0", s=28, zorder=3, label=f"{len(others):,} other outlets")
     for i, rs in enumerate(reports):
         k = len(rs)
         step = min(0.6 / (k - 1), 0.22) if k > 1 else 0
@@ -318,7 +339,8 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
             yi = i + (j - (k - 1) / 2) * step
             o = r.get("outlet") or UNKNOWN_OUTLET
             if r.get("value_max") is not None:
-                ax.plot([r["value"], r["value_max"]], [yi, yi], color=colours[o], lw=2, alpha=0.6)
+                segments.append([(r["value"], yi), (r["value_max"], yi)])
+                segment_colours.append(colours[o])
             xs.append(r["value"])
             ys.append(yi)
             dot_colours.append(colours[o])
@@ -330,6 +352,10 @@ def _figures_chart(rows: list[dict], path: Path) -> None:
                 text += f"  {_short(who, 28)}"
             ax.annotate(text.replace("$", r"\$"), (r.get("value_max") or r["value"], yi), xytext=(5, 0),
                         textcoords="offset points", va="center", fontsize=7)
+    if segments:
+        from matplotlib.collections import LineCollection
+
+        ax.add_collection(LineCollection(segments, colors=segment_colours, linewidths=2, alpha=0.6))
     if xs:
         ax.scatter(xs, ys, color=dot_colours, s=28, zorder=3)
     ax.set_yticks(range(len(rows)), [_label(f"{f['measure']} · {f['subject']}", 36) + f" ({f['reports']})"
@@ -556,7 +582,11 @@ def _figures(con, tmp: Path) -> _Part:
 
     def reported(r: dict) -> str:
         items = [x for x in (r["reported"] or []) if x is not None]
-        return "<ul>" + "".join(_report_item(x) for x in items) + "</ul>" if items else ""
+        more = len(items) - REPORTS_LISTED
+        shown = "".join(_report_item(x) for x in items[:REPORTS_LISTED])
+        if more > 0:  # a figure carried by thousands of reports: the mart has them all
+            shown += f"<li>… and {more:,} more (marts.figures.reported)</li>"
+        return "<ul>" + shown + "</ul>" if items else ""
 
     table = _table([("measure", "measure"), ("subject", "subject"), ("reports", "reports"), ("sources", "sources"),
                     ("outlets", "outlets"), ("range", "range"), ("agree", "agree"), ("reported", "reported"),

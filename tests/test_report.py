@@ -411,3 +411,27 @@ def test_a_timeline_of_years_is_drawn_as_stacked_areas(tmp_path):
     assert xlabel == "publication day (5 claims undated)"
     with Image.open(out) as im:
         assert im.format == "PNG" and im.size[0] > 500
+
+
+def test_a_figure_told_by_hundreds_of_outlets_keeps_its_legend_and_table_short(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from claimhouse import report
+
+    reported = [{"value": 40000.0 + i, "value_max": (41000.0 + i) if i % 3 == 0 else None, "outlet": f"o{i:03d}.example",
+                 "reported_by": None, "date": dt.date(2024, 8, 20), "surface": f"{40000 + i} troops", "claim": "x"}
+                for i in range(300)]
+    rows = [{"measure": "troops", "subject": "Kursk", "reports": 300, "sources": 1, "outlets": 300,
+             "min_value": 40000.0, "max_value": 41299.0, "agree": False, "reported": reported,
+             "first_date": dt.date(2024, 8, 20), "last_date": dt.date(2024, 8, 20)}]
+    legends = []
+    real = report._save
+
+    def spy(fig, path):
+        legends.append([t.get_text() for t in fig.axes[0].get_legend().get_texts()])
+        real(fig, path)
+
+    monkeypatch.setattr(report, "_save", spy)
+    report._figures_chart(rows, tmp_path / "figures.png")
+    assert len(legends[0]) == report.FIGURES_OUTLETS + 1 and legends[0][-1] == "285 other outlets"
+    assert (tmp_path / "figures.png").stat().st_size > 1000
