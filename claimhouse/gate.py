@@ -168,8 +168,18 @@ def run_gate(con: duckdb.DuckDBPyConnection, table: str, check_name: str,
         if watermark is None:
             report = quality.validate_table(con, table)
         else:
-            where = f"{key} in (select {key} from {scope_table} where {ts} > ?)"
-            report = quality.validate_table(con, table, where, [watermark])
+            if key == "doc_id" and suite.per_document:  # the documents' rows of the joined tables only
+                con.execute(f"create or replace temp table _checked_documents as "
+                            f"select doc_id from {scope_table} where {ts} > ?", [watermark])
+                try:
+                    report = quality.validate_table(
+                        con, table, "doc_id in (select doc_id from _checked_documents)",
+                        documents="_checked_documents")
+                finally:
+                    con.execute("drop table if exists _checked_documents")
+            else:
+                where = f"{key} in (select {key} from {scope_table} where {ts} > ?)"
+                report = quality.validate_table(con, table, where, [watermark])
         scope_text = f"rows loaded after {watermark}" if watermark else "every row (first check)"
     else:
         report = quality.validate_table(con, table)

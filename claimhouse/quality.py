@@ -291,6 +291,22 @@ class TableSuite:
     chunk_rows: int = CHUNK_ROWS
     stage: str | None = None  # quarantine stage of the documents that fail a row rule
     doc_column: str = "doc_id"  # the column naming a row's document (row rules need it)
+    # tables the query reads only within a row's own document (joined or tested on doc_id = the row's):
+    # a check of some documents reads only those documents' rows of them (scoped_query)
+    per_document: tuple[str, ...] = ()
+
+    def scoped_query(self, documents: str) -> str:
+        """The query with each ``per_document`` table cut to the documents listed in the table
+        ``documents`` (a column doc_id): the same rows and flags for those documents, without reading
+        the whole of core.sentences or the texts of every document on each incremental check."""
+        query = self.query
+        for table in self.per_document:
+            query = re.sub(
+                rf"\b(from|join)\s+{re.escape(table)}\s+(?:as\s+)?(?!(?:where|on|using|left|join|group|order)\b)(\w+)",
+                lambda m, t=table: (f"{m.group(1)} (select * from {t} where doc_id in "
+                                    f"(select doc_id from {documents})) as {m.group(2)}"),
+                query, flags=re.IGNORECASE)
+        return query
 
     @property
     def has_row_rules(self) -> bool:
@@ -327,7 +343,8 @@ CHECK_QUERIES: dict[str, str] = {}  # table -> DuckDB SELECT producing that fram
 
 
 def register_suite(table: str, *, key: Sequence[str], query: str, checks: Sequence[Check],
-                   chunk_rows: int = CHUNK_ROWS, stage: str | None = None) -> TableSuite:
+                   chunk_rows: int = CHUNK_ROWS, stage: str | None = None,
+                   per_document: Sequence[str] = ()) -> TableSuite:
     """Define (or replace) the suite of ``table``; also fills REQUIRED_COLUMNS and CHECK_QUERIES.
 
     ``stage``: the quarantine stage of documents failing a row rule of this suite (needed
@@ -335,7 +352,8 @@ def register_suite(table: str, *, key: Sequence[str], query: str, checks: Sequen
     """
     if stage is None and any(c.rule for c in checks):
         raise ValueError(f"{table}: a suite with row rules needs the quarantine stage")
-    suite = TableSuite(table, tuple(key), query.strip(), tuple(checks), chunk_rows, stage)
+    suite = TableSuite(table, tuple(key), query.strip(), tuple(checks), chunk_rows, stage,
+                       per_document=tuple(per_document))
     SUITES[table] = suite
     REQUIRED_COLUMNS[table] = suite.required_columns
     CHECK_QUERIES[table] = suite.query
@@ -441,6 +459,7 @@ select s.sentence_id, s.doc_id, s.start_char, s.end_char,
 from core.sentences s
 left join staging.documents d on d.doc_id = s.doc_id
 """,
+    per_document=("core.sentences", "staging.documents"),
     checks=[
         not_null("sentence_id"),
         unique("sentence_id"),
@@ -489,6 +508,7 @@ from core.claims c
         row_rule("claim_flags_missing", not_null("is_negated")),
     ],
     stage="core",
+    per_document=("core.claims", "core.sentences", "staging.documents"),
 )
 
 register_suite(
@@ -508,6 +528,7 @@ select q.quantity_id, q.doc_id, q.sentence_id, q.claim_id, q.value, q.change, q.
 from core.quantities q
 left join staging.documents d on d.doc_id = q.doc_id
 """,
+    per_document=("core.quantities", "core.sentences", "core.claims", "staging.documents"),
     checks=[
         not_null("quantity_id"),
         unique("quantity_id"),
@@ -538,6 +559,7 @@ select e.mention_id, e.doc_id, e.sentence_id, e.text, e.label, e.canonical, e.st
 from core.entities e
 left join staging.documents d on d.doc_id = e.doc_id
 """,
+    per_document=("core.entities", "core.sentences", "staging.documents"),
     checks=[
         not_null("mention_id"),
         unique("mention_id"),
@@ -822,7 +844,7 @@ def validate_frames(table: str, frames: Iterable[pandas.DataFrame]) -> QualityRe
 
 
 def iter_check_frames(con: Any, table: str, where: str | None = None, params: Any = None,
-                      chunk_rows: int | None = None) -> Iterator[pandas.DataFrame]:
+                      chunk_rows: int | None = None, documents: str | None = None) -> Iterator[pandas.DataFrame]:
     """Run CHECK_QUERIES[table] on a DuckDB connection and yield pandas frames of bounded size.
 
     ``where`` is an optional SQL condition on the query's columns, e.g. "doc_id in (select ...)";
@@ -830,16 +852,18 @@ def iter_check_frames(con: Any, table: str, where: str | None = None, params: An
     """
     suite = _suite(table)
     prepare_connection(con)
-    sql = suite.query if not where else f"select * from ({suite.query}) as checked where {where}"
+    query = suite.scoped_query(documents) if documents else suite.query
+    sql = query if not where else f"select * from ({query}) as checked where {where}"
     reader = con.execute(sql, params).to_arrow_reader(chunk_rows or suite.chunk_rows)
     for batch in reader:
         yield batch.to_pandas()
 
 
 def validate_table(con: Any, table: str, where: str | None = None, params: Any = None,
-                   chunk_rows: int | None = None) -> QualityReport:
-    """Check ``table`` straight from a DuckDB connection, chunk by chunk."""
-    return validate_frames(table, iter_check_frames(con, table, where, params, chunk_rows))
+                   chunk_rows: int | None = None, documents: str | None = None) -> QualityReport:
+    """Check ``table`` straight from a DuckDB connection, chunk by chunk (``documents``: a table of the
+    doc_ids checked, see TableSuite.scoped_query; ``where`` should then keep those documents only)."""
+    return validate_frames(table, iter_check_frames(con, table, where, params, chunk_rows, documents))
 
 
 # A fragment that may be markup (tag with attributes, script block, entity): only texts that hold one

@@ -137,3 +137,23 @@ def test_the_story_cluster_check_sees_only_the_clusters_recomputed_since_it_last
     third = gate.run_gate(con, "core.story_clusters", "gx_core_story_clusters", gate.Policy())
     assert third.report.rows_checked == 1
     assert [f.expectation for f in third.report.failures] and third.severity != gate.PASS
+
+
+def test_scoped_check_queries_read_only_the_checked_documents_and_find_the_same_failures(con):
+    for i in range(3):
+        add_doc(con, f"d{i}", f"The minister said talks would resume on day {i}.")
+    con.execute("insert into core.analysed_documents select 'd' || i, now()::timestamp, 1, 0, 0, 0 from range(3) t(i)")
+    # a sentence whose offsets do not match its document's text, in d1 only
+    con.execute("insert into core.sentences values ('s0', 'd0', 0, 0, 0, 12, 'The minister'), "
+                "('s1', 'd1', 0, 0, 0, 12, 'The ministry')")
+    con.execute("create temp table _checked_documents as select 'd1' as doc_id")
+    for table, suite in quality.SUITES.items():
+        if suite.per_document:
+            scoped = suite.scoped_query("_checked_documents")
+            assert scoped.count("_checked_documents") == sum(suite.query.count(t) for t in suite.per_document)
+            con.execute(scoped).fetchall()  # valid SQL on every suite
+    whole = quality.validate_table(con, "core.sentences", "doc_id = 'd1'")
+    scoped = quality.validate_table(con, "core.sentences", "doc_id in (select doc_id from _checked_documents)",
+                                    documents="_checked_documents")
+    assert scoped.rows_checked == whole.rows_checked == 1
+    assert scoped.failing_documents == whole.failing_documents and set(scoped.failing_documents) == {"d1"}
