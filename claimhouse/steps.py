@@ -1205,7 +1205,7 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
     touched = sorted(set(touched))
     strong = con.execute("""select claim_a, claim_b from core.claim_pairs
                             where relation <> 'contradiction' and similarity >= ?""", [PARAPHRASE_MIN]).pl()
-    component: list[str] = []
+    component = pl.DataFrame(schema={"claim_id": pl.Utf8, "component": pl.Int64})
     if touched and strong.height:
         names = pl.concat([strong["claim_a"], strong["claim_b"]]).unique().sort()
         code = pl.DataFrame({"claim": names, "code": np.arange(len(names))})
@@ -1215,15 +1215,27 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
         _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
         hit = code.filter(pl.col("claim").is_in(touched))["code"].to_numpy()
         keep = np.isin(labels, np.unique(labels[hit]))
-        component = names.filter(pl.Series(keep)).to_list()
-    scope = sorted(set(component) | set(touched))
+        component = pl.DataFrame({"claim_id": names.filter(pl.Series(keep)), "component": labels[keep]})
+    del strong
+    scope = sorted(set(component["claim_id"].to_list()) | set(touched))
     con.execute("create or replace temp table _cluster_scope (claim_id varchar)")
     if scope:
         con.execute("insert into _cluster_scope select unnest(?)", [scope])
-    pairs = con.execute(_cluster_pairs_sql(
-        "where claim_a in (select claim_id from _cluster_scope) and claim_b in (select claim_id from _cluster_scope)")
-    ).fetchall() if component else []
-    members = clusters(pairs)
+    members: dict[str, str] = {}
+    if component.height:
+        # each component is clustered on its own (average linkage never joins two): memory follows the
+        # largest component, not all the touched ones together
+        con.register("_cluster_components", component.to_arrow())
+        pairs = con.execute("""
+            select k.component, p.claim_a, p.claim_b,
+                   case when p.relation = 'contradiction' then 0 else p.similarity end as similarity
+            from core.claim_pairs p join _cluster_components k on k.claim_id = p.claim_a
+            where p.claim_b in (select claim_id from _cluster_scope)
+            order by k.component, p.claim_a, p.claim_b""").pl()
+        con.unregister("_cluster_components")
+        for part in pairs.partition_by("component", maintain_order=True):
+            members.update(clusters(part.select("claim_a", "claim_b", "similarity").iter_rows()))
+        del pairs
     frame = _cluster_frame(members)
     with transaction(con):
         con.execute("delete from core.story_clusters where claim_id in (select claim_id from _cluster_scope) "

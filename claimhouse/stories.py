@@ -146,27 +146,39 @@ def similar_pairs(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs: np.
     """Pairs (new × stored) and (new × new) of claims from different documents whose cosine similarity
     is at least `min_similarity`; each pair once, with claim_a < claim_b. `stored` yields chunks of
     (ids, doc_ids, vectors) of claims embedded earlier, so memory stays bounded by one chunk."""
-    pairs: dict[tuple[str, str], float] = {}
+    import polars as pl
+
+    found: list[pl.DataFrame] = []  # (a, b, similarity) of every hit; a pair met twice keeps its maximum
+    new_ids_arr = np.asarray(new_ids, dtype=object)
     new_docs_arr = np.asarray(new_docs, dtype=object)
 
     def scan(ids: Sequence[str], docs: Sequence[str], vecs: np.ndarray, same: bool) -> None:
+        ids_arr = np.asarray(ids, dtype=object)
         docs_arr = np.asarray(docs, dtype=object)
         for s in range(0, len(new_ids), chunk):
             sims = new_vecs[s:s + chunk] @ vecs.T
             rows, cols = np.nonzero(sims >= min_similarity)
-            for r, c in zip(rows.tolist(), cols.tolist()):
-                i = s + r
-                if new_docs_arr[i] == docs_arr[c] or (same and c <= i):
-                    continue
-                a, b = sorted((new_ids[i], ids[c]))
-                pairs[(a, b)] = max(pairs.get((a, b), -1.0), float(sims[r, c]))
+            i = rows + s
+            keep = new_docs_arr[i] != docs_arr[cols]  # element-wise, in numpy's loop: no Python per hit
+            if same:
+                keep &= cols > i
+            if not keep.any():
+                continue
+            rows, cols, i = rows[keep], cols[keep], i[keep]
+            x, y = new_ids_arr[i], ids_arr[cols]
+            swap = x > y
+            found.append(pl.DataFrame({"a": np.where(swap, y, x).tolist(), "b": np.where(swap, x, y).tolist(),
+                                       "similarity": sims[rows, cols].astype(np.float64)}))
 
     if len(new_ids):
         scan(new_ids, new_docs, new_vecs, same=True)
         for ids, docs, vecs in stored:
             if len(ids):
                 scan(ids, docs, vecs, same=False)
-    return [Pair(a, b, round(sim, 4)) for (a, b), sim in sorted(pairs.items())]
+    if not found:
+        return []
+    best = pl.concat(found).group_by("a", "b").agg(pl.col("similarity").max()).sort("a", "b")
+    return [Pair(a, b, round(sim, 4)) for a, b, sim in best.iter_rows()]
 
 
 def clusters(pairs: Iterable[tuple[str, str, float]], threshold: float = PARAPHRASE_MIN,
