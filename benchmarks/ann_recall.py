@@ -12,7 +12,7 @@ the index. For each size it prints:
 - re-ranked: the same share when the index proposes K (64) candidates and the 10 with the highest
   exact cosine (float32 vectors) are kept, as the story step does;
 - pair recall: the share of the exact pairs with cosine >= PAIR_MIN (0.6) that the story step finds
-  (candidates from the index, then exact similarity);
+  (the pairs the index proposes for each claim, ClaimIndex.candidate_pairs, then exact similarity);
 - build time, query time per claim, index file size, and peak RSS.
 """
 from __future__ import annotations
@@ -97,7 +97,7 @@ def main() -> None:
             query_ms = (time.perf_counter() - t) * 1000 / len(queries)
             wide = np.asarray(idx.index.search(ann._stored(queries), ann.K).keys).reshape(len(queries), -1)
             t = time.perf_counter()
-            cands = set(idx.candidates(queries, PAIR_MIN).tolist())
+            prop_rows, prop_keys = idx.candidate_pairs(queries, PAIR_MIN)
             cand_ms = (time.perf_counter() - t) * 1000 / len(queries)
         top, above = exact_top(queries, stored, 10)
         got = np.asarray(matches.keys).reshape(len(queries), -1)
@@ -107,7 +107,10 @@ def main() -> None:
                   for w, q in ((w[w < len(stored)], q) for w, q in zip(wide, queries))]
         reranked = np.mean([len(set(top[i]) & set(ranked[i].tolist())) / 10 for i in range(len(queries))])
         want = sum(len(a) for a in above)
-        found = sum(int(np.isin(a, list(cands)).sum()) for a in above) if want else 0
+        proposed: dict[int, set] = {}
+        for r, k in zip(prop_rows.tolist(), prop_keys.tolist()):
+            proposed.setdefault(r, set()).add(k)
+        found = sum(sum(1 for s in a.tolist() if s in proposed.get(q, ())) for q, a in enumerate(above)) if want else 0
         print(f"{size:>9,} stored  recall@10 {recall:.4f}  re-ranked {reranked:.4f}  pair recall {found / want if want else 1:.4f} "
               f"({found:,} of {want:,} pairs >= {PAIR_MIN})  build {build:7.1f} s ({size / build:,.0f}/s)  "
               f"top-10 query {query_ms:.2f} ms/claim  candidates {cand_ms:.2f} ms/claim  file {file_mib:,.0f} MiB  "

@@ -156,6 +156,35 @@ class ClaimIndex:
         os.replace(meta_tmp, self.path.with_name(self.path.name + ".json"))
 
     # ------------------------------------------------------------ search
+    def candidate_pairs(self, vectors: np.ndarray, min_similarity: float) -> tuple[np.ndarray, np.ndarray]:
+        """(row of ``vectors``, key) of each stored claim the index proposes for that vector: those whose
+        index similarity reaches ``min_similarity`` minus PREFILTER_MARGIN (K neighbours asked, doubled
+        while all qualify, up to K_MAX)."""
+        if not len(self.index) or not len(vectors):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        cut = 1.0 - (min_similarity - PREFILTER_MARGIN)  # cosine distance
+        rows_out: list[np.ndarray] = []
+        keys_out: list[np.ndarray] = []
+        todo, k = np.arange(len(vectors)), K
+        while len(todo):
+            k_eff = min(k, len(self.index))
+            matches = self.index.search(_stored(vectors[todo]), k_eff)
+            keys = np.asarray(matches.keys).reshape(len(todo), -1)
+            dist = np.asarray(matches.distances).reshape(len(todo), -1)
+            ok = dist <= cut
+            full = ok.all(axis=1)
+            last = k_eff >= len(self.index) or k >= K_MAX
+            done = ~full | last  # a vector asked again gives all its pairs on the wider search
+            r, c = np.nonzero(ok & done[:, None])
+            rows_out.append(todo[r])
+            keys_out.append(keys[r, c].astype(np.uint64))
+            if last:
+                break
+            todo, k = todo[full], k * 2
+        rows = np.concatenate(rows_out) if rows_out else np.zeros(0, dtype=np.int64)
+        keys = np.concatenate(keys_out) if keys_out else np.zeros(0, dtype=np.uint64)
+        return rows.astype(np.int64), keys
+
     def candidates(self, vectors: np.ndarray, min_similarity: float) -> np.ndarray:
         """Keys of the stored claims whose index similarity to some vector reaches ``min_similarity``
         minus PREFILTER_MARGIN. Each vector asks for K neighbours; a vector whose K all qualify asks

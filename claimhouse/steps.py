@@ -936,6 +936,32 @@ def _candidate_embeddings(con: duckdb.DuckDBPyConnection, keys) -> list:
     return [_embedding_chunk(table)] if table.num_rows else []
 
 
+def _proposed(con: duckdb.DuckDBPyConnection, rows, keys) -> tuple:
+    """(rows, claim ids, doc ids, float32 vectors) of the stored claims behind the index's proposals
+    (``ClaimIndex.candidate_pairs``), one entry per proposal; a key the table no longer has is dropped."""
+    import numpy as np
+
+    from .stories import DIM
+
+    empty = (np.zeros(0, dtype=np.int64), [], [], np.zeros((0, DIM), dtype=np.float32))
+    if not len(keys):
+        return empty
+    table = con.execute("""select ann_key, claim_id, doc_id, embedding from core.claim_embeddings
+                           where ann_key in (select unnest(?::ubigint[]))""",
+                        [np.unique(keys).tolist()]).to_arrow_table()
+    if not table.num_rows:
+        return empty
+    stored_keys = table.column("ann_key").to_numpy().astype(np.uint64)
+    order = np.argsort(stored_keys)
+    stored_keys = stored_keys[order]
+    at = np.clip(np.searchsorted(stored_keys, keys), 0, len(stored_keys) - 1)
+    found = stored_keys[at] == keys
+    pick = order[at[found]]
+    ids, docs, vecs = _embedding_chunk(table)
+    return (np.asarray(rows)[found], np.asarray(ids, dtype=object)[pick], np.asarray(docs, dtype=object)[pick],
+            vecs[pick])
+
+
 def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
     row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
     return Path(row[0]) if row and row[0] else None
@@ -990,24 +1016,11 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         vecs = vecs[keep]
         text_keys = text_keys[keep]
         keys = ann.claim_keys(ids)
-        candidates = (_candidate_embeddings(con, index.candidates(vecs, stories.PAIR_MIN)) if index is not None
-                      else _stored_embeddings(con))
-        pairs = stories.similar_pairs(ids, docs, vecs, candidates)
-        figures: dict[str, list] = {}
-        if pairs:
-            for cid, unit, value, subject, change in con.execute("""
-                    select claim_id, normalized_unit, value, subject,
-                           case when value_max is not null and value_max <> value then 'range' else change end
-                    from core.quantities
-                    where claim_id in (select unnest(?)) and normalized_unit is not null
-                    order by claim_id, quantity_id""",
-                    [sorted({p.claim_a for p in pairs} | {p.claim_b for p in pairs})]).fetchall():
-                figures.setdefault(cid, []).append(stories.Figure(unit, value, subject, change))
-        pair_frame = pl.DataFrame(
-            [(p.claim_a, p.claim_b, p.similarity,
-              stories.relation(p.similarity, figures.get(p.claim_a, ()), figures.get(p.claim_b, ()))) for p in pairs],
-            schema={"claim_a": pl.Utf8, "claim_b": pl.Utf8, "similarity": pl.Float32, "relation": pl.Utf8},
-            orient="row")
+        if index is not None:  # the pairs the index proposes, each scored exactly
+            pair_frame = _pair_relations(con, stories.similar_pair_frame(
+                ids, docs, vecs, [], proposed=_proposed(con, *index.candidate_pairs(vecs, stories.PAIR_MIN))))
+        else:  # below ann.MIN_STORED: every stored claim, exactly
+            pair_frame = _pair_relations(con, stories.similar_pair_frame(ids, docs, vecs, _stored_embeddings(con)))
         ts = now()
         emb_frame = pl.DataFrame(
             {"claim_id": ids, "doc_id": docs, "model": [stories.MODEL] * len(ids), "embedding": vecs,
@@ -1046,6 +1059,42 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         result.extra["reclustered_claims"] = update_story_clusters(con, touched)
     result.extra["clusters"] = con.execute("select count(distinct cluster_id) from core.story_clusters").fetchone()[0]
     return result
+
+
+def _pair_relations(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame) -> pl.DataFrame:
+    """(claim_a, claim_b, similarity, relation) of each pair: paraphrase or related by similarity, and
+    contradiction where close claims' figures disagree (stories.relation); the figures are read and
+    compared only for the pairs close enough to contradict."""
+    from . import stories
+
+    frame = pairs.with_columns(
+        pl.when(pl.col("similarity") >= stories.PARAPHRASE_MIN).then(pl.lit("paraphrase"))
+        .otherwise(pl.lit("related")).alias("relation"))
+    close = frame.filter(pl.col("similarity") >= stories.CONTRADICTION_MIN)
+    if close.height:
+        figures: dict[str, list] = {}
+        con.register("_close_pairs", close.select("claim_a", "claim_b").to_arrow())
+        try:
+            rows = con.execute("""
+                select claim_id, normalized_unit, value, subject,
+                       case when value_max is not null and value_max <> value then 'range' else change end
+                from core.quantities
+                where claim_id in (select claim_a from _close_pairs union select claim_b from _close_pairs)
+                  and normalized_unit is not null
+                order by claim_id, quantity_id""").fetchall()
+        finally:
+            con.unregister("_close_pairs")
+        for cid, unit, value, subject, change in rows:
+            figures.setdefault(cid, []).append(stories.Figure(unit, value, subject, change))
+        both = close.filter(pl.col("claim_a").is_in(list(figures)) & pl.col("claim_b").is_in(list(figures)))
+        contradicting = [(a, b) for a, b, s in both.select("claim_a", "claim_b", "similarity").iter_rows()
+                         if stories.relation(s, figures[a], figures[b]) == "contradiction"]
+        if contradicting:
+            hit = pl.DataFrame(contradicting, schema={"claim_a": pl.Utf8, "claim_b": pl.Utf8}, orient="row")
+            frame = frame.join(hit.with_columns(pl.lit(True).alias("_c")), on=["claim_a", "claim_b"], how="left")
+            frame = frame.with_columns(pl.when(pl.col("_c")).then(pl.lit("contradiction"))
+                                       .otherwise(pl.col("relation")).alias("relation")).drop("_c")
+    return frame.with_columns(pl.col("similarity").cast(pl.Float32))
 
 
 def _whole_documents(rows: list[tuple[str, str, str]], size: int) -> Iterable[list[tuple[str, str, str]]]:

@@ -146,6 +146,20 @@ def similar_pairs(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs: np.
     """Pairs (new × stored) and (new × new) of claims from different documents whose cosine similarity
     is at least `min_similarity`; each pair once, with claim_a < claim_b. `stored` yields chunks of
     (ids, doc_ids, vectors) of claims embedded earlier, so memory stays bounded by one chunk."""
+    frame = similar_pair_frame(new_ids, new_docs, new_vecs, stored, min_similarity, chunk)
+    return [Pair(a, b, s) for a, b, s in frame.iter_rows()]
+
+
+def similar_pair_frame(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs: np.ndarray,
+                       stored: Iterable[tuple[Sequence[str], Sequence[str], np.ndarray]],
+                       min_similarity: float = PAIR_MIN, chunk: int = 2048,
+                       proposed: tuple | None = None):
+    """``similar_pairs`` as a polars frame (claim_a, claim_b, similarity), sorted, without a Python
+    object per pair (a run can find millions).
+
+    ``proposed`` = (new rows, stored ids, stored docs, stored vectors), one entry per pair the claim index
+    proposes: those pairs get their exact cosine one by one (a dot product per pair, not the product of
+    every new claim with every candidate of the batch), and ``stored`` is then usually empty."""
     import polars as pl
 
     found: list[pl.DataFrame] = []  # (a, b, similarity) of every hit; a pair met twice keeps its maximum
@@ -175,10 +189,21 @@ def similar_pairs(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs: np.
         for ids, docs, vecs in stored:
             if len(ids):
                 scan(ids, docs, vecs, same=False)
+    if proposed is not None and len(proposed[0]):
+        rows, p_ids, p_docs, p_vecs = proposed
+        rows = np.asarray(rows, dtype=np.int64)
+        sims = np.einsum("ij,ij->i", new_vecs[rows], p_vecs)
+        p_ids, p_docs = np.asarray(p_ids, dtype=object), np.asarray(p_docs, dtype=object)
+        keep = (sims >= min_similarity) & (new_docs_arr[rows] != p_docs)
+        if keep.any():
+            x, y = new_ids_arr[rows[keep]], p_ids[keep]
+            swap = x > y
+            found.append(pl.DataFrame({"a": np.where(swap, y, x).tolist(), "b": np.where(swap, x, y).tolist(),
+                                       "similarity": sims[keep].astype(np.float64)}))
     if not found:
-        return []
-    best = pl.concat(found).group_by("a", "b").agg(pl.col("similarity").max()).sort("a", "b")
-    return [Pair(a, b, round(sim, 4)) for a, b, sim in best.iter_rows()]
+        return pl.DataFrame(schema={"claim_a": pl.Utf8, "claim_b": pl.Utf8, "similarity": pl.Float64})
+    return (pl.concat(found).group_by("a", "b").agg(pl.col("similarity").max().round(4)).sort("a", "b")
+            .rename({"a": "claim_a", "b": "claim_b"}))
 
 
 def clusters(pairs: Iterable[tuple[str, str, float]], threshold: float = PARAPHRASE_MIN,

@@ -105,7 +105,10 @@ def test_the_step_with_the_index_writes_the_pairs_brute_force_finds(tmp_path, al
         exact = {(a, b): s for a, b, s in expected}
         found = {(a, b): s for a, b, s in written}
         assert set(found) <= set(exact)  # nothing the exact comparison would not keep
-        assert all(abs(found[p] - exact[p]) < 1e-4 for p in found)  # similarities are exact, not the index's
+        # similarities are exact, not the index's (int8: errors near 1e-3): the exact cosine summed in
+        # another order may round to the neighbouring fourth decimal, no further
+        bad = [(p, found[p], exact[p]) for p in found if abs(found[p] - exact[p]) > 1.5e-4]
+        assert not bad, (len(bad), bad[:5])
         recall = len(found) / len(exact)
         print(f"pairs found {len(found)} of {len(exact)}: recall {recall:.4f}")
         assert recall >= 0.98  # HNSW is approximate: a few pairs of a crowded neighbourhood may be missed
