@@ -986,7 +986,8 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         select claim_id from core.story_clusters
         where cluster_id in (select cluster_id from core.story_clusters where claim_id in (select claim_id from gone))
         union select claim_b from core.claim_pairs where claim_a in (select claim_id from gone)
-        union select claim_a from core.claim_pairs where claim_b in (select claim_id from gone)""").fetchall()}
+        union select claim_a from core.claim_pairs where claim_b in (select claim_id from gone)
+        union select claim_id from meta.story_pending""").fetchall()}
     with transaction(con):  # claims of retracted documents leave their embeddings and pairs behind
         result.extra["pruned"] = con.execute(
             "delete from core.claim_embeddings where claim_id not in (select claim_id from core.claims)"
@@ -1031,6 +1032,7 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         with transaction(con):
             append(con, "core.claim_embeddings", emb_frame)
             result.extra["pairs_written"] += append(con, "core.claim_pairs", pair_frame)
+            append(con, "meta.story_pending", pl.DataFrame({"claim_id": ids}, schema={"claim_id": pl.Utf8}))
             if bad:
                 rows = con.execute("select doc_id, source_path from staging.documents where doc_id in "
                                    "(select unnest(?))", [sorted(bad)]).fetchall()
@@ -1290,6 +1292,7 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
         con.execute("delete from core.story_clusters where claim_id in (select claim_id from _cluster_scope) "
                     "or claim_id not in (select claim_id from core.claims)")
         append(con, "core.story_clusters", frame)
+        con.execute("delete from meta.story_pending")  # every pending claim was in `touched`
     con.execute("drop table if exists _cluster_scope")
     return len(scope)
 
@@ -1309,6 +1312,7 @@ def rebuild_story_clusters(con: duckdb.DuckDBPyConnection) -> int:
     with transaction(con):
         con.execute("delete from core.story_clusters")
         append(con, "core.story_clusters", frame)
+        con.execute("delete from meta.story_pending")
     return len(set(members.values()))
 
 

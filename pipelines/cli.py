@@ -117,7 +117,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                       "above failed)")
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            message = event.event_specific_data.error.message.strip().splitlines()
+            error = event.event_specific_data.error
+            while error.cause is not None:  # Dagster wraps the step's own exception: show that one
+                error = error.cause
+            message = error.message.strip().splitlines()
             console.print(f"[red]step failed[/red] {event.step_key}: {message[-1][:300] if message else ''}")
     if dg.AssetKey(["published", "report"]) in materialized:
         from claimhouse.report import report_dir
@@ -174,6 +177,9 @@ def _write_run_log(logs, warehouse_path: str, run_id: str) -> Path | None:
                 level = logging.getLevelName(entry.level)
                 kind = entry.dagster_event.event_type_value if entry.dagster_event else "LOG"
                 f.write(f"{when} {level} {kind} {entry.step_key or '-'} {entry.message}\n")
+                if kind == "STEP_FAILURE":  # the error and its causes, with their stacks
+                    error = entry.dagster_event.event_specific_data.error
+                    f.write("    " + error.to_string().rstrip().replace("\n", "\n    ") + "\n")
         return path
     except OSError:
         return None

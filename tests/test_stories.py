@@ -303,3 +303,36 @@ def test_incremental_clusters_equal_a_full_rebuild(tmp_path):
         assert pairs > 100 and clustered[0] > 10 and clustered[1] >= 3  # real groups, not just pairs
         total = con.execute("select count(*) from core.claims").fetchone()[0]
         assert recomputed[-1] < total / 2  # the last round recomputed only the components it touched
+
+
+def test_a_story_step_stopped_before_the_clusters_is_finished_by_the_next_run(tmp_path, monkeypatch):
+    """The pairs of a batch are committed, then the step dies before updating the clusters: the next run
+    (with nothing new) recomputes the clusters those claims touch, as if the step had never stopped."""
+    embedder = _TopicEmbedder()
+    runs = {}
+    for name in ("stopped", "whole"):
+        with connect(tmp_path / f"{name}.duckdb") as con:
+            for d in range(8):
+                for c in range(3):
+                    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                                   null, ?, 0, 1, false, false, false)""",
+                                [f"d{d}c{c}", f"d{d}", f"t{c} v{d * 3 + c} claim"])
+            steps.link_stories(con, embedder=embedder)  # first run: clusters built
+            for c in range(3):
+                con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                               null, ?, 0, 1, false, false, false)""", [f"d9c{c}", "d9", f"t{c} v{90 + c} claim"])
+            if name == "stopped":
+                real = steps.update_story_clusters
+                monkeypatch.setattr(steps, "update_story_clusters",
+                                    lambda *a, **k: (_ for _ in ()).throw(MemoryError("killed")))
+                with pytest.raises(MemoryError):
+                    steps.link_stories(con, embedder=embedder)
+                assert con.execute("select count(*) from meta.story_pending").fetchone()[0] == 3
+                monkeypatch.setattr(steps, "update_story_clusters", real)
+                assert con.execute("select count(*) from core.story_clusters where claim_id like 'd9%'"
+                                   ).fetchone()[0] == 0
+            steps.link_stories(con, embedder=embedder)
+            assert con.execute("select count(*) from meta.story_pending").fetchone()[0] == 0
+            runs[name] = con.execute("select claim_id, cluster_id from core.story_clusters order by all").fetchall()
+    assert runs["stopped"] == runs["whole"]
+    assert any(c.startswith("d9") for c, _ in runs["whole"])  # the new claims joined stories

@@ -141,5 +141,7 @@ COMMENT ON TABLE meta.check_watermarks IS 'Bookkeeping of the quality checks: ea
 COMMENT ON COLUMN meta.check_watermarks.check_name IS 'Asset check name (gx_<schema>_<table>)';
 COMMENT ON COLUMN meta.check_watermarks.checked_through IS 'Load time (UTC) of the newest rows that passed this check';
 COMMENT ON TABLE meta.check_row_counts IS 'Row count of each checked table after its last check that did not fail: a sudden drop below it fails the next check (claimhouse.gate).';
+COMMENT ON TABLE meta.story_pending IS 'Claims embedded and paired whose story clusters are not recomputed yet (claimhouse.steps.link_stories): empty after every story step that finishes; a step stopped in between leaves them for the next run.';
+COMMENT ON COLUMN meta.story_pending.claim_id IS 'core.claims.claim_id';
 COMMENT ON COLUMN meta.check_row_counts.check_name IS 'Asset check name (gx_<schema>_<table>)';
 COMMENT ON COLUMN meta.check_row_counts.row_count IS 'Rows of the checked table then';

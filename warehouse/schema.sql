@@ -193,6 +193,13 @@ CREATE TABLE IF NOT EXISTS core.story_clusters (
 );
 ALTER TABLE core.story_clusters ADD COLUMN IF NOT EXISTS clustered_at TIMESTAMP;
 
+-- Claims linked (embedded and paired) whose story clusters are not yet recomputed: written with their
+-- pairs, emptied when the clusters are updated, so a story step that stops in between is finished by
+-- the next run.
+CREATE TABLE IF NOT EXISTS meta.story_pending (
+    claim_id        TEXT NOT NULL
+);
+
 -- Row count of each checked table after its last passing check: a sudden drop stops the run.
 CREATE TABLE IF NOT EXISTS meta.check_row_counts (
     check_name      TEXT PRIMARY KEY,
