@@ -1281,8 +1281,10 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
             select k.component, p.claim_a, p.claim_b,
                    case when p.relation = 'contradiction' then 0 else p.similarity end as similarity
             from core.claim_pairs p join _cluster_components k on k.claim_id = p.claim_a
-            where p.claim_b in (select claim_id from _cluster_scope)
-            order by k.component, p.claim_a, p.claim_b""").pl()
+            where p.claim_b in (select claim_id from _cluster_scope)""").pl()
+        # sorted here, not by DuckDB: at a million claims the sort of millions of pairs ran out of the
+        # connection's memory limit inside the pipeline
+        pairs = pairs.sort("component", "claim_a", "claim_b")
         con.unregister("_cluster_components")
         for part in pairs.partition_by("component", maintain_order=True):
             members.update(clusters(part.select("claim_a", "claim_b", "similarity").iter_rows()))
