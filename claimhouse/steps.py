@@ -1281,7 +1281,8 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
             select k.component, p.claim_a, p.claim_b,
                    case when p.relation = 'contradiction' then 0 else p.similarity end as similarity
             from core.claim_pairs p join _cluster_components k on k.claim_id = p.claim_a
-            where p.claim_b in (select claim_id from _cluster_scope)""").pl()
+            where p.claim_b in (select claim_id from _cluster_scope)""").to_arrow_reader(1_000_000).read_all()
+        pairs = pl.from_arrow(pairs)  # streamed out: DuckDB does not hold the whole result in its memory
         # sorted here, not by DuckDB: at a million claims the sort of millions of pairs ran out of the
         # connection's memory limit inside the pipeline
         pairs = pairs.sort("component", "claim_a", "claim_b")
