@@ -186,26 +186,8 @@ class ClaimIndex:
         return rows.astype(np.int64), keys
 
     def candidates(self, vectors: np.ndarray, min_similarity: float) -> np.ndarray:
-        """Keys of the stored claims whose index similarity to some vector reaches ``min_similarity``
-        minus PREFILTER_MARGIN. Each vector asks for K neighbours; a vector whose K all qualify asks
-        again with twice as many, up to K_MAX, so a claim repeated by many outlets keeps its pairs."""
-        if not len(self.index) or not len(vectors):
-            return np.zeros(0, dtype=np.uint64)
-        cut = 1.0 - (min_similarity - PREFILTER_MARGIN)  # cosine distance
-        found: list[np.ndarray] = []
-        todo, k = np.arange(len(vectors)), K
-        while len(todo):
-            k_eff = min(k, len(self.index))
-            matches = self.index.search(_stored(vectors[todo]), k_eff)
-            keys = np.asarray(matches.keys).reshape(len(todo), -1)
-            dist = np.asarray(matches.distances).reshape(len(todo), -1)
-            ok = dist <= cut
-            found.append(keys[ok].astype(np.uint64))
-            full = ok.all(axis=1)
-            if k_eff >= len(self.index) or k >= K_MAX:
-                break
-            todo, k = todo[full], k * 2
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
+        """Keys of the stored claims the index proposes for some vector (``candidate_pairs``)."""
+        return np.unique(self.candidate_pairs(vectors, min_similarity)[1])
 
 
 def _fill_keys(con) -> None:
