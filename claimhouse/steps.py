@@ -926,16 +926,6 @@ def _embedding_chunk(table) -> tuple:
             np.ascontiguousarray(vecs, dtype=np.float32))
 
 
-def _candidate_embeddings(con: duckdb.DuckDBPyConnection, keys) -> list:
-    """[(claim ids, doc ids, matrix)] of the stored claims with the given index keys (one chunk)."""
-    if not len(keys):
-        return []
-    table = con.execute("""select claim_id, doc_id, embedding from core.claim_embeddings
-                           where ann_key in (select unnest(?::ubigint[])) order by claim_id""",
-                        [keys.tolist()]).to_arrow_table()
-    return [_embedding_chunk(table)] if table.num_rows else []
-
-
 def _proposed(con: duckdb.DuckDBPyConnection, rows, keys) -> tuple:
     """(rows, claim ids, doc ids, float32 vectors) of the stored claims behind the index's proposals
     (``ClaimIndex.candidate_pairs``), one entry per proposal; a key the table no longer has is dropped."""
