@@ -15,9 +15,13 @@
    - its own outlet (``n<k%500>.<outlet>``), URL, title and a date shifted by ``k*7 % 730`` days;
    - speakers renamed by ``k % 50`` ("Angelica Evans 17"), so the marts see many speakers;
    - its own LSH band keys (no false near-duplicates between copies);
-   - each embedding moved by Gaussian noise (sigma 0.9 of the vector's norm, then normalised): a
-     copy has cosine about 0.75 with its original and 0.55 with other copies, so pairs and
-     clusters across copies are rare, as across different stories.
+   - each embedding turned by copy k's own random rotation (an orthogonal matrix; copy 0 keeps the
+     source's vectors): the similarities inside a copy are the source's, so its stored pairs and
+     clusters stay true, and across copies they are about 0 (all below 0.3), as between different
+     stories. The new pages repeat some of the source's text, so their claims pair with copy 0's as
+     a new outlet's wire copy pairs with the stored one. (Noise instead of rotations made every copy
+     of a claim similar to its original at 0.75, above PARAPHRASE_MIN: each repeated new claim then
+     joined all its copies, and the story components grew with the number of copies.)
    The last copy takes a prefix of the documents, to land on the requested claim count. The
    marts, search index and published copy are then built by a run with nothing new, and the claim
    index (above ``ann.MIN_STORED`` claims) is built from the table: none of this is timed.
@@ -61,7 +65,6 @@ ID_COLUMNS = {"doc_id", "sentence_id", "claim_id", "quantity_id", "mention_id", 
 COPIED = ["raw.documents", "raw.files", "raw.file_documents", "staging.documents", "staging.document_signatures",
           "staging.document_bands", "core.sentences", "core.claims", "core.quantities", "core.entities",
           "core.analysed_documents", "core.claim_pairs"]
-NOISE = 0.9
 STEP_RE = re.compile(r"STEP_SUCCESS (\S+) Finished execution of step \"[^\"]+\" in ([\dhms.]+)")
 
 
@@ -173,8 +176,10 @@ def synthesize(source: Path, target: Path, claims: int) -> dict:
                             [[c for c, _ in rows], ["st_" + hashlib.sha256(mins[cid].encode()).hexdigest()[:16]
                                                     for _, cid in rows]])
         keep = np.isin(emb_docs, np.asarray(docs, dtype=object))
-        v = vectors[keep] + rng.normal(0.0, NOISE / np.sqrt(ann.DIM), (int(keep.sum()), ann.DIM)).astype(np.float32)
-        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        v = vectors[keep]
+        if k:  # a random orthogonal matrix (QR of a Gaussian one, signs fixed so it is uniform)
+            q, r = np.linalg.qr(rng.normal(size=(ann.DIM, ann.DIM)))
+            v = (v @ (q * np.sign(np.diag(r)))).astype(np.float32)
         ids = [f"{c}~{k}" for c in emb_ids[keep]]
         frame = pa.table({
             "claim_id": pa.array(ids),

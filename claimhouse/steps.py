@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import logging
 import math
 import os
 import re
@@ -37,6 +38,11 @@ SCAN_BATCH, SCAN_BATCH_BYTES = 500, 256 * 1024 * 1024  # files read per transact
 # documents per worker batch (and per write transaction); CLAIMHOUSE_CLEAN_BATCH / _ANALYSE_BATCH override
 CLEAN_BATCH, CLEAN_BATCH_BYTES = int(os.environ.get("CLAIMHOUSE_CLEAN_BATCH") or 64), 32 * 1024 * 1024
 ANALYSE_BATCH, ANALYSE_BATCH_CHARS = int(os.environ.get("CLAIMHOUSE_ANALYSE_BATCH") or 16), 1_000_000
+log = logging.getLogger(__name__)
+
+# a story component (claims joined by paraphrase-strength pairs) larger than this is not reclustered whole
+# when new claims touch it, only around them (update_story_clusters); CLAIMHOUSE_STORY_MAX_COMPONENT overrides
+MAX_RECLUSTER = int(os.environ.get("CLAIMHOUSE_STORY_MAX_COMPONENT") or 200_000)
 CLEAN_SECONDS = 30.0  # per-document time limit on detection + cleaning (reason timeout)
 EARLIEST_DATE = datetime(1900, 1, 1)
 ENGLISH = ("en",)
@@ -1236,7 +1242,10 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
     component's clusters depend only on the pairs among its claims. The components holding a touched claim
     are found from that graph (one columnar scan of the strong pairs and scipy's connected components),
     and only their clusters are rebuilt: the result equals a full rebuild (tests/test_stories.py compares
-    them). Returns the number of claims whose clusters were recomputed."""
+    them). A component of more than MAX_RECLUSTER claims (paraphrase chains across a long-running story can
+    join most of a corpus) is reclustered only around its touched claims (``_local_scope``): the cost stays
+    bounded, and clusters further away keep their members. Returns the number of claims whose clusters were
+    recomputed."""
     import numpy as np
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -1255,8 +1264,16 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
         n = len(names)
         _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
         hit = code.filter(pl.col("claim").is_in(touched))["code"].to_numpy()
-        keep = np.isin(labels, np.unique(labels[hit]))
-        component = pl.DataFrame({"claim_id": names.filter(pl.Series(keep)), "component": labels[keep]})
+        hit_labels = np.unique(labels[hit])
+        sizes = np.bincount(labels)
+        small = hit_labels[sizes[hit_labels] <= MAX_RECLUSTER]
+        keep = np.isin(labels, small)
+        component = pl.DataFrame({"claim_id": names.filter(pl.Series(keep)), "component": labels[keep].astype(np.int64)})
+        giant = hit_labels[sizes[hit_labels] > MAX_RECLUSTER]
+        if len(giant):
+            component = pl.concat([component, _local_scope(con, strong, code, labels, giant, touched)])
+            log.warning("story components of %s claims exceed %s: only the clusters next to their new claims "
+                        "were recomputed", ", ".join(f"{sizes[g]:,}" for g in giant), f"{MAX_RECLUSTER:,}")
     del strong
     scope = sorted(set(component["claim_id"].to_list()) | set(touched))
     con.execute("create or replace temp table _cluster_scope (claim_id varchar)")
@@ -1288,6 +1305,29 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
         con.execute("delete from meta.story_pending")  # every pending claim was in `touched`
     con.execute("drop table if exists _cluster_scope")
     return len(scope)
+
+
+def _local_scope(con: duckdb.DuckDBPyConnection, strong: pl.DataFrame, code: pl.DataFrame, labels,
+                 giant, touched: list[str]) -> pl.DataFrame:
+    """(claim_id, component) of the claims reclustered inside components too large to recluster whole:
+    the touched claims of those components, the claims they are strongly paired with, and every member of
+    the stored clusters that any of these is in. Whole clusters are taken, so no stored cluster is cut in
+    two; the clusters of the component further away are kept as they are."""
+    import numpy as np
+
+    inside = code.filter(pl.Series(np.isin(labels, giant)))
+    near = set(inside.filter(pl.col("claim").is_in(touched))["claim"].to_list())
+    edges = strong.filter(pl.col("claim_a").is_in(near) | pl.col("claim_b").is_in(near))
+    near |= set(edges["claim_a"].to_list()) | set(edges["claim_b"].to_list())
+    con.execute("create or replace temp table _near (claim_id varchar)")
+    con.execute("insert into _near select unnest(?::varchar[])", [sorted(near)])
+    members = con.execute("""select claim_id from core.story_clusters where cluster_id in
+                               (select s.cluster_id from core.story_clusters s join _near n using (claim_id))
+                             union select claim_id from _near""").pl()
+    con.execute("drop table _near")
+    label = dict(zip(inside["claim"].to_list(), labels[inside["code"].to_numpy()].tolist()))
+    rows = [(c, label[c]) for c in members["claim_id"].to_list() if c in label]
+    return pl.DataFrame(rows, schema={"claim_id": pl.Utf8, "component": pl.Int64}, orient="row")
 
 
 def _cluster_frame(members: dict[str, str]) -> pl.DataFrame:

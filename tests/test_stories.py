@@ -305,6 +305,34 @@ def test_incremental_clusters_equal_a_full_rebuild(tmp_path):
         assert recomputed[-1] < total / 2  # the last round recomputed only the components it touched
 
 
+def test_a_component_too_large_is_reclustered_only_around_the_new_claims(tmp_path, monkeypatch):
+    """Three tight stories A, B, C chained into one component by single paraphrase-strength bridges
+    (average linkage keeps them apart). Above MAX_RECLUSTER claims the component is not reclustered whole:
+    a new claim close to A joins A, and B and C keep their ids and members untouched."""
+    groups = {g: [f"{g}{i}" for i in range(5)] for g in "abc"}
+    pairs = [(x, y, 0.9) for m in groups.values() for i, x in enumerate(m) for y in m[i + 1:]]
+    pairs += [("a0", "b0", 0.75), ("b1", "c1", 0.75)]
+    with connect(tmp_path / "w.duckdb") as con:
+        def store(claims, rows):
+            for c in claims:
+                con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                               null, 'x', 0, 1, false, false, false)""", [c, "d_" + c])
+            con.executemany("insert into core.claim_pairs values (?, ?, ?, 'paraphrase')", rows)
+        store([c for m in groups.values() for c in m], pairs)
+        steps.rebuild_story_clusters(con)
+        before = dict(con.execute("select claim_id, cluster_id from core.story_clusters").fetchall())
+        assert len(set(before.values())) == 3
+        monkeypatch.setattr(steps, "MAX_RECLUSTER", 10)
+        store(["z"], [("a2", "z", 0.9), ("a3", "z", 0.88), ("a4", "z", 0.8)])
+        assert steps.update_story_clusters(con, ["z"]) == 6  # A and the new claim, not the 16 of the component
+        after = dict(con.execute("select claim_id, cluster_id from core.story_clusters").fetchall())
+        assert after["z"] == after["a0"] == before["a0"]
+        assert {c: after[c] for c in groups["b"] + groups["c"]} == {c: before[c] for c in groups["b"] + groups["c"]}
+        monkeypatch.setattr(steps, "MAX_RECLUSTER", 1000)  # here the bounded update equals a full one
+        steps.rebuild_story_clusters(con)
+        assert dict(con.execute("select claim_id, cluster_id from core.story_clusters").fetchall()) == after
+
+
 def test_a_story_step_stopped_before_the_clusters_is_finished_by_the_next_run(tmp_path, monkeypatch):
     """The pairs of a batch are committed, then the step dies before updating the clusters: the next run
     (with nothing new) recomputes the clusters those claims touch, as if the step had never stopped."""
