@@ -1,4 +1,4 @@
--- Which claims are told again in other documents and outlets, who carried them first, and what contradicts them?
+-- Which claims are told again in the most documents and outlets (the top 100), who carried them first, and what contradicts them?
 select
     claim,
     documents,
@@ -8,4 +8,5 @@ select
     [t.outlet || ': ' || t.claim for t in told_as] as told_as,
     contradictions
 from marts.story_clusters
-order by outlets desc, documents desc, claims desc, cluster_id;
+order by outlets desc, documents desc, claims desc, cluster_id
+limit 100;
