@@ -1,7 +1,7 @@
 """`claimhouse` command line: run the asset graph through Dagster in-process, or query the warehouse.
 
     claimhouse run [--seeds DIR] [--warehouse PATH] [--workers N]
-    claimhouse sql "select * from marts.speakers limit 5" [--warehouse PATH] [--live]
+    claimhouse sql "select * from marts.speakers limit 5" [--warehouse PATH] [--live] [--format csv|json|markdown]
 """
 from __future__ import annotations
 
@@ -82,9 +82,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     seeds = str(Path(args.seeds or default_seeds_dir()).resolve())
     wh = str(Path(args.warehouse or default_warehouse_path()).resolve())
+    if Path(seeds).is_file():
+        console.print(f"[red]--seeds takes a folder, and {seeds} is a file: put it in a folder of its own and pass "
+                      "that folder[/red]")
+        return 2
     if not Path(seeds).is_dir():
         console.print(f"[red]seeds folder {seeds} does not exist[/red]")
         return 2
+    if not any(p.is_file() for p in Path(seeds).rglob("*")):
+        console.print(f"[yellow]warning: no input files in {seeds}: nothing new to add; the marts, search index "
+                      "and report are brought up to date from what the warehouse holds[/yellow]")
     workers = args.workers if args.workers is not None else default_workers()
     console.print(f"claimhouse: seeds [bold]{seeds}[/bold] → warehouse [bold]{wh}[/bold] ({workers} worker{'s' if workers != 1 else ''})")
     defs = build_definitions(seeds_dir=seeds, warehouse_path=wh, workers=workers)
@@ -185,7 +192,50 @@ def _write_run_log(logs, warehouse_path: str, run_id: str) -> Path | None:
         return None
 
 
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _write_rows(fmt: str, names: list[str], rows: list[tuple], width: int) -> None:
+    """Print a result as a table fitted to the terminal, or as CSV, JSON (an array of objects) or a
+    Markdown table for other tools."""
+    out = sys.stdout
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows([[_cell(v) for v in r] for r in rows])
+    elif fmt == "json":
+        import json
+
+        json.dump([dict(zip(names, r)) for r in rows], out, default=str, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "markdown":
+        def esc(v) -> str:
+            return _cell(v).replace("|", "\\|").replace("\n", " ")
+        out.write("| " + " | ".join(esc(n) for n in names) + " |\n")
+        out.write("|" + "|".join("---" for _ in names) + "|\n")
+        for r in rows:
+            out.write("| " + " | ".join(esc(v) for v in r) + " |\n")
+    else:
+        table = Table(show_lines=False)
+        for i, name in enumerate(names):
+            # a header, a date or a number is never cut: only long text gives way to the terminal's width
+            short = max([len(name)] + [len(_cell(r[i])) for r in rows if len(_cell(r[i])) <= 24])
+            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=max(width, len(name)),
+                             min_width=min(short, max(width, len(name))))
+        for r in rows:
+            table.add_row(*(_cell(v) for v in r))
+        console.print(table)
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
     from assets.resources import default_warehouse_path
     from claimhouse.warehouse import connect, load_fts, published_path
 
@@ -193,24 +243,31 @@ def cmd_sql(args: argparse.Namespace) -> int:
     published = published_path(wh)
     if not args.live and published.exists():
         wh = str(published)  # the copy the last successful run published: never locked by a run
-    with connect(wh, read_only=True) as con:
-        try:
-            load_fts(con)  # marts.search_claims(q) / marts.search_sentences(q) need it
-        except Exception as exc:  # noqa: BLE001 - queries without search still work
-            print(f"fts extension not loaded ({exc}); the search macros will fail", file=sys.stderr)
-        cur = con.execute(args.query)
-        if cur.description is None:
-            return 0
-        names = [d[0] for d in cur.description]
-        rows = cur.fetchmany(args.limit)
-    table = Table(show_lines=False)
-    for name in names:
-        table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=args.width)
-    for r in rows:
-        table.add_row(*("" if v is None else str(v) for v in r))
-    # piped output is not squeezed to 80 columns
-    out = console if console.is_terminal else Console(width=max(console.width, 240))
-    out.print(table)
+    elif not Path(wh).exists():
+        print(f"claimhouse: no warehouse at {wh} yet. Build one with: claimhouse run --warehouse {wh} "
+              "(--seeds FOLDER for your own documents)", file=sys.stderr)
+        return 2
+    limit = args.limit if args.limit is not None else (100 if args.format == "table" else None)
+    try:
+        with connect(wh, read_only=True) as con:
+            try:
+                load_fts(con)  # marts.search_claims(q) / marts.search_sentences(q) need it
+            except Exception as exc:  # noqa: BLE001 - queries without search still work
+                print(f"fts extension not loaded ({exc}); the search macros will fail", file=sys.stderr)
+            cur = con.execute(args.query)
+            if cur.description is None:
+                return 0
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall() if limit is None else cur.fetchmany(limit + 1)
+    except duckdb.Error as exc:
+        if args.log_level.upper() == "DEBUG":
+            raise
+        print(f"claimhouse: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    more = limit is not None and len(rows) > limit
+    _write_rows(args.format, names, rows[:limit] if more else rows, args.width)
+    if more:
+        print(f"(the first {limit} rows; --limit N shows more)", file=sys.stderr)
     return 0
 
 
@@ -233,8 +290,14 @@ def main(argv: list[str] | None = None) -> int:
                                          "copy (claimhouse.published.duckdb) is read when there is one")
     sql.add_argument("--live", action="store_true",
                      help="read the pipeline's working file instead of the published copy (waits while a run writes)")
-    sql.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
-    sql.add_argument("--width", type=int, default=60, help="widest column, in characters (default 60)")
+    sql.add_argument("--format", choices=FORMATS, default="table",
+                     help="table (default: fitted to the terminal), csv, json (an array of objects) or markdown")
+    sql.add_argument("--limit", type=int, default=None,
+                     help="rows to print (default: 100 for a table, every row for csv, json and markdown)")
+    sql.add_argument("--width", type=int, default=60, help="widest column of a table, in characters (default 60)")
+    sql.add_argument("--log-level", default="ERROR",
+                     help="DEBUG also prints the Python traceback of a failed query (default: the database's "
+                          "message only)")
     sql.set_defaults(fn=cmd_sql)
     args = ap.parse_args(argv)
     return args.fn(args)
