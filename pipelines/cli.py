@@ -222,15 +222,43 @@ def _write_rows(fmt: str, names: list[str], rows: list[tuple], width: int) -> No
         for r in rows:
             out.write("| " + " | ".join(esc(v) for v in r) + " |\n")
     else:
+        cells = [[_cell(v) for v in r] for r in rows]
+        widths = _fit_widths(names, cells, width, console.width)
+        if widths is None:  # too many columns for the terminal: one record per block, as psql's \x
+            label = max(len(n) for n in names)
+            room = max(console.width - label - 3, 10)
+            for k, r in enumerate(cells, 1):
+                out.write(f"-[ row {k} ]" + "-" * max(0, min(console.width, 40) - len(f"-[ row {k} ]")) + "\n")
+                for name, v in zip(names, r):
+                    v = v.replace("\n", " ")
+                    out.write(f"{name.ljust(label)} | {v if len(v) <= room else v[:room - 1] + '…'}\n")
+            return
         table = Table(show_lines=False)
-        for i, name in enumerate(names):
-            # a header, a date or a number is never cut: only long text gives way to the terminal's width
-            short = max([len(name)] + [len(_cell(r[i])) for r in rows if len(_cell(r[i])) <= 24])
-            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=max(width, len(name)),
-                             min_width=min(short, max(width, len(name))))
-        for r in rows:
-            table.add_row(*(_cell(v) for v in r))
+        for name, w in zip(names, widths):
+            table.add_column(name, no_wrap=True, overflow="ellipsis", width=w)
+        for r in cells:
+            table.add_row(*r)
         console.print(table)
+
+
+def _fit_widths(names: list[str], cells: list[list[str]], widest: int, total: int) -> list[int] | None:
+    """Column widths that fit a table into ``total`` characters: each column as wide as its longest value
+    (at most ``widest``), and when that is too wide, the longest columns give way first, never below their
+    header or their short values (dates, numbers: 24 characters or fewer). None when even that does not fit."""
+    natural, floor = [], []
+    for i, name in enumerate(names):
+        values = [len(r[i]) for r in cells]
+        natural.append(max([len(name), *values]) if values else len(name))
+        natural[-1] = min(natural[-1], max(widest, len(name)))
+        floor.append(min(natural[-1], max([len(name), *[v for v in values if v <= 24]])))
+    room = total - (3 * len(names) + 1)  # borders and padding of a box table
+    widths = list(natural)
+    while sum(widths) > room:
+        wide = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
+        if widths[wide] <= floor[wide]:
+            return None  # the terminal is narrower than the headers and short values: show records instead
+        widths[wide] -= 1
+    return widths
 
 
 def cmd_sql(args: argparse.Namespace) -> int:

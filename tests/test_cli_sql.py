@@ -78,3 +78,15 @@ def test_run_refuses_a_file_and_warns_on_an_empty_folder(tmp_path):
                columns=200, timeout=900)
     assert "warning: no input files in" in proc.stdout
     assert "(1 worker)" in proc.stdout and "1 workers" not in proc.stdout
+
+
+def test_too_many_columns_for_the_terminal_show_one_record_per_block(seeds_run):
+    _, wh, _ = seeds_run
+    proc = cli("sql", "--warehouse", str(wh), "select * from marts.speakers order by claims desc, speaker limit 2",
+               columns=70)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("-[ row 1 ]") and any(line.startswith("-[ row 2 ]") for line in lines)
+    assert max(len(line) for line in lines) <= 70
+    assert any(line.startswith("first_date") and "2025-" in line for line in lines)
+    assert any(line.startswith("speaker ") and "Angelica Evans" in line for line in lines)
