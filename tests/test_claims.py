@@ -128,12 +128,14 @@ def test_000_angelica_evans(seed_claims):
     assert one(claims, source="She", cue="said").source_canonical == "Angelica Evans"
 
 
-def test_000_split_quote_joined(seed_claims):
+def test_000_two_quotes_each_with_its_own_cue(seed_claims):
     text, claims = seed_claims["000"]
-    # “We made a lot of progress on Russia, Ukraine,” Trump said ... / “We’ll see what happens...”
-    trump = find(claims, canonical="Donald Trump")
-    assert trump
-    assert any(c.is_direct_quote for c in trump)
+    # “We made a lot of progress on Russia, Ukraine,” Trump said. “We’ll see what happens. We’re going to stop
+    # that ridiculous war,” Trump said on Monday. Two quotes, two cues: two direct-quote claims, each whole
+    # (the second keeps both of its sentences), neither cut at the other's cue.
+    quotes = sorted(c.content_text for c in find(claims, canonical="Donald Trump") if c.is_direct_quote)
+    assert quotes == ["We made a lot of progress on Russia, Ukraine",
+                      "We’ll see what happens. We’re going to stop that ridiculous war"]
 
 
 # ---------------------------------------------------------------- seed 001

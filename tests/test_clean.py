@@ -386,36 +386,27 @@ def page(head: str = "", before: str = "", body: str = _BODY) -> str:
             f"<article>{before}{body}</article></body></html>")
 
 
-def test_title_h1_unrelated_to_metadata_is_a_label():
-    doc = run(page("<title>Storm floods the old town | Harbour Gazette</title>"
-                   "<meta property='og:title' content='Storm floods the old town'>", "<h1>Latest Updates</h1>"))
-    assert doc.title == "Storm floods the old town"
-
-
-def test_title_several_h1_the_one_metadata_names():
-    head = ("<title>Storm tips for a safe winter | Harbour Gazette</title>"
-            "<script type='application/ld+json'>{\"@type\": \"Article\", "
-            "\"headline\": \"Storm 101: how to keep your house dry this winter\"}</script>")
-    doc = run(page(head, "<h1>The Blog</h1><h1>Storm 101: how to keep your house dry this winter</h1>"))
-    assert doc.title == "Storm 101: how to keep your house dry this winter"
-
-
-def test_title_h1_without_a_word_is_not_a_heading():
-    doc = run(page("<meta property='og:title' content='Storm floods the old town'>",
-                   "<h1>94</h1><h1>Storm floods the old town</h1><h1>Ω 48</h1>"))
-    assert doc.title == "Storm floods the old town"
-
-
-def test_title_one_word_h1_that_is_the_title_part():
-    doc = run(page("<title>Coffee - University of Harbourtown</title>", "<h1>Coffee</h1>"))
-    assert doc.title == "Coffee"
-
-
-def test_title_h1_with_a_label_prefix():
-    doc = run(page("<title>Storm floods the old town streets | Harbour Gazette</title>"
-                   "<meta property='og:title' content='Storm floods the old town streets | Harbour Gazette'>",
-                   "<h1>Blog: Storm floods the old town streets</h1>"))
-    assert doc.title == "Storm floods the old town streets"
+@pytest.mark.parametrize("head, before, expected", [
+    pytest.param("<title>Storm floods the old town | Harbour Gazette</title>"
+                 "<meta property='og:title' content='Storm floods the old town'>", "<h1>Latest Updates</h1>",
+                 "Storm floods the old town", id="h1-unrelated-to-metadata-is-a-label"),
+    pytest.param("<title>Storm tips for a safe winter | Harbour Gazette</title>"
+                 "<script type='application/ld+json'>{\"@type\": \"Article\", "
+                 "\"headline\": \"Storm 101: how to keep your house dry this winter\"}</script>",
+                 "<h1>The Blog</h1><h1>Storm 101: how to keep your house dry this winter</h1>",
+                 "Storm 101: how to keep your house dry this winter", id="several-h1-the-one-metadata-names"),
+    pytest.param("<meta property='og:title' content='Storm floods the old town'>",
+                 "<h1>94</h1><h1>Storm floods the old town</h1><h1>Ω 48</h1>",
+                 "Storm floods the old town", id="h1-without-a-word-is-not-a-heading"),
+    pytest.param("<title>Coffee - University of Harbourtown</title>", "<h1>Coffee</h1>", "Coffee",
+                 id="one-word-h1-that-is-the-title-part"),
+    pytest.param("<title>Storm floods the old town streets | Harbour Gazette</title>"
+                 "<meta property='og:title' content='Storm floods the old town streets | Harbour Gazette'>",
+                 "<h1>Blog: Storm floods the old town streets</h1>", "Storm floods the old town streets",
+                 id="h1-with-a-label-prefix"),
+])
+def test_title_from_heading_and_metadata(head, before, expected):
+    assert run(page(head, before)).title == expected
 
 
 def test_title_metadata_agreeing_on_heading_plus_year():

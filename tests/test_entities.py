@@ -37,10 +37,13 @@ def test_seed_kursk_kyiv_relabelled(nlp, seed_entities):
     raw = {(e.text, e.label_) for e in doc.ents}
     assert ("Kursk", "PRODUCT") in raw and ("Kyiv", "PERSON") in raw
     # ... the rule layer fixes them everywhere
+    seen = set()
     for key, (_, _, es) in seed_entities.items():
         for surface in ("Kursk", "Kyiv", "Kiev"):
             got = labels_of(es, surface)
             assert got <= {"GPE", "LOC"}, (key, surface, got)
+            seen |= {surface} if got else set()
+    assert seen >= {"Kursk", "Kyiv"}  # found, not only never mislabelled
     assert labels_of(seed_entities["000"][2], "Kursk") == {"GPE"}
     assert labels_of(seed_entities["000"][2], "Kyiv") == {"GPE"}
 
@@ -88,7 +91,7 @@ def test_titles_dropped_and_short_names(nlp):
     by_text = {e.text: e for e in es}
     assert "Volodymyr Zelensky" in by_text and by_text["Volodymyr Zelensky"].canonical == "Volodymyr Zelensky"
     assert {e.canonical for e in es if e.text == "Zelensky"} == {"Volodymyr Zelensky"}
-    assert {e.canonical for e in es if e.text == "Starmer"} <= {"Keir Starmer"}
+    assert {e.canonical for e in es if e.text == "Starmer"} == {"Keir Starmer"}
     assert not any(e.text.startswith(("President", "Prime Minister")) for e in es)
 
 
@@ -137,7 +140,7 @@ def test_acronym_from_long_form_without_brackets(nlp):
     text = ("Analysts at the Institute for the Study of War said Russia was regrouping. "
             "According to ISW, the assault on Pokrovsk slowed.")
     _, _, es = ents(nlp, text)
-    assert {e.canonical for e in es if e.text == "ISW"} <= {"Institute for the Study of War"}
+    assert {e.canonical for e in es if e.text == "ISW"} == {"Institute for the Study of War"}
 
 
 def test_ambiguous_surname_goes_to_most_mentioned_full_name(nlp):
@@ -155,15 +158,15 @@ def test_locative_context_and_propagation(nlp):
     _, _, es = ents(nlp, text)
     for surface in ("Sudzha", "Kursk Oblast"):
         got = labels_of(es, surface)
-        assert got <= {"GPE", "LOC"}, (surface, got)
+        assert got and got <= {"GPE", "LOC"}, (surface, got)
 
 
 def test_surname_not_turned_into_place(nlp):
     text = ("ISW analyst Angelica Evans said the line held. "
             "According to Evans, Russian forces in Kursk were exhausted.")
     _, _, es = ents(nlp, text)
-    assert labels_of(es, "Evans") <= {"PERSON"}
-    assert {e.canonical for e in es if e.text == "Evans"} <= {"Angelica Evans"}
+    assert labels_of(es, "Evans") == {"PERSON"}
+    assert {e.canonical for e in es if e.text == "Evans"} == {"Angelica Evans"}
 
 
 def test_entity_never_crosses_paragraph(nlp):

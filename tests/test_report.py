@@ -356,9 +356,10 @@ def test_report_in_headless_chromium(seeds_report, page, tmp_path):
         assert day in timeline, day
     assert "digitaltradecenter.com" in timeline
 
-    # story clusters: a table once marts.story_clusters exists, else the message
+    # story clusters: the seeds tell the "bargaining chip" story in two outlets
     clusters = page.locator("#clusters")
-    assert clusters.locator("tbody tr").count() > 0 or "no story clusters yet" in clusters.inner_text()
+    assert clusters.locator("tbody tr").count() > 0 and "no story clusters yet" not in clusters.inner_text()
+    assert "bargaining chip" in clusters.inner_text()
 
     # every image loaded and drawn
     images = page.evaluate("Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, "
