@@ -192,10 +192,13 @@ def test_warc_http_charset_decodes_a_page_that_declares_none(tmp_path):
     writer.write_record(writer.create_warc_record("https://example.ru/a", "response", payload=io.BytesIO(body),
                                                   http_headers=headers))
     (seeds / "crawl.warc").write_bytes(buf.getvalue())
-    with connect(tmp_path / "w.duckdb") as con:
-        steps.scan(con, seeds)
+    wh = tmp_path / "w.duckdb"
+    assert run_pipeline(seeds, wh).success  # the whole graph, as `claimhouse run`
+    with connect(wh, read_only=True) as con:
         path, content, encoding = con.execute("select source_path, content, encoding from raw.documents").fetchone()
+        text, language = con.execute("select text, language from staging.documents").fetchone()
+        refused = con.execute("select stage, reason from quarantine.documents").fetchall()
     assert encoding == "windows-1251"
     assert sentence in detect(content, path, encoding).content
-    out = steps._clean_batch([("d", path, content, encoding)])[0]
-    assert out["ok"] and sentence in out["text"] and out["language"] == "ru"  # Russian, not mojibake
+    assert sentence in text and language == "ru"  # Russian, not mojibake
+    assert refused == [("core", "unsupported_language")]  # claims are extracted from English only
