@@ -265,7 +265,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
     from assets.resources import default_warehouse_path
-    from claimhouse.warehouse import connect, load_fts, published_path
+    from claimhouse.warehouse import WarehouseBusy, connect, load_fts, published_path
 
     wh = args.warehouse or default_warehouse_path()
     published = published_path(wh)
@@ -287,7 +287,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
                 return 0
             names = [d[0] for d in cur.description]
             rows = cur.fetchall() if limit is None else cur.fetchmany(limit + 1)
-    except duckdb.Error as exc:
+    except (duckdb.Error, WarehouseBusy) as exc:  # the database's message, not a Python traceback
         if args.log_level.upper() == "DEBUG":
             raise
         print(f"claimhouse: {type(exc).__name__}: {exc}", file=sys.stderr)
