@@ -17,8 +17,8 @@ import pytest
 from claimhouse.warehouse import connect, digest, published_path
 from conftest import REPO, SEEDS
 
-WCXB = REPO.parent / "shared" / "eval" / "wcxb-dev" / "seeds"
-PAGES = 30  # real pages from the public WCXB dev set, so each stage runs for a few seconds
+WCXB = REPO / "tests" / "data" / "wcxb"
+PAGES = 30  # real pages of the public WCXB dev set (tests/data/wcxb), so each stage runs for a few seconds
 
 
 def _corpus(folder: Path) -> None:
@@ -66,7 +66,6 @@ def _digests(wh: Path) -> tuple[dict, dict]:
     return live, pub
 
 
-@pytest.mark.skipif(not WCXB.is_dir(), reason="the public WCXB pages are not beside the repository")
 def test_sigkill_in_each_stage_then_rerun_equals_an_uninterrupted_run(tmp_path):
     seeds = tmp_path / "seeds"
     _corpus(seeds)
