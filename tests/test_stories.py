@@ -364,3 +364,28 @@ def test_a_story_step_stopped_before_the_clusters_is_finished_by_the_next_run(tm
             runs[name] = con.execute("select claim_id, cluster_id from core.story_clusters order by all").fetchall()
     assert runs["stopped"] == runs["whole"]
     assert any(c.startswith("d9") for c, _ in runs["whole"])  # the new claims joined stories
+
+
+def test_an_unknown_outlet_is_null_in_every_mart_and_counts_once_per_document(tmp_path, embedder):
+    """One label for an unknown outlet across the marts: NULL (the report draws it as "unknown outlet").
+    In marts.story_clusters two documents without a known outlet still count as two outlets."""
+    wh = tmp_path / "w.duckdb"
+    _warehouse(wh)
+    with connect(wh) as con:
+        con.execute("update staging.documents set outlet = null where doc_id in ('d1', 'd2')")
+        con.execute("delete from core.claims where claim_id = 'c6'")
+        steps.link_stories(con, embedder=embedder)
+        for path in steps.mart_files():
+            steps.build_mart(con, path, force=True)
+        row = con.execute("""select documents, outlets, outlet_names, first_outlet, [t.outlet for t in told_as]
+                             from marts.story_clusters""").fetchall()
+        assert row == [(2, 2, [], None, [None, None])]
+        labelled = []
+        for table, column in con.execute("""select table_schema || '.' || table_name, column_name
+                                            from information_schema.columns
+                                            where table_schema = 'marts' and data_type <> 'DATE'""").fetchall():
+            hits = con.execute(f'select count(*) from {table} where cast("{column}" as varchar) ilike ?',
+                               ["%unknown%"]).fetchone()[0]
+            if hits:
+                labelled.append((table, column))
+        assert not labelled

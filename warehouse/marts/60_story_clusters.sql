@@ -1,10 +1,11 @@
 -- marts.story_clusters: the same claim told in several documents (paraphrases), with who carried it first and what contradicts it.
--- Copies of the same story (staging.documents.duplicate_of set) count once; a document without a known outlet counts as an outlet of its own.
+-- Copies of the same story (staging.documents.duplicate_of set) count once; a document without a known outlet counts as an outlet of its own
+-- in `outlets`, and its outlet is NULL wherever one is shown (as in every mart).
 CREATE OR REPLACE TABLE marts.story_clusters AS
 WITH members AS (
     SELECT s.cluster_id, c.claim_id, c.doc_id, c.content_text, c.claim_type, c.source_canonical,
-           coalesce(d.outlet, '(unknown outlet: ' || regexp_extract(d.source_path, '[^/#]+$') || ')') AS outlet,
-           d.outlet AS known_outlet,
+           coalesce(d.outlet, 'doc:' || d.doc_id) AS outlet_key,  -- counts an unknown outlet once per document
+           d.outlet,
            CAST(d.published_at AS DATE) AS day
     FROM core.story_clusters s
     JOIN core.claims c USING (claim_id)
@@ -32,12 +33,12 @@ representative AS (
     FROM centrality GROUP BY cluster_id
 ),
 first_seen AS (
-    SELECT cluster_id, arg_min(outlet, (day IS NULL, day, claim_id)) AS first_outlet, min(day) AS first_date
+    SELECT cluster_id, arg_min_null(outlet, (day IS NULL, day, claim_id)) AS first_outlet, min(day) AS first_date
     FROM kept GROUP BY cluster_id
 ),
 contradicting AS (
     SELECT DISTINCT k.cluster_id, c.claim_id, c.content_text, c.source_canonical,
-           coalesce(d.outlet, '(unknown outlet: ' || regexp_extract(d.source_path, '[^/#]+$') || ')') AS outlet,
+           d.outlet,
            CAST(d.published_at AS DATE) AS day
     FROM kept k
     JOIN pair_ends p ON p.claim_id = k.claim_id AND p.relation = 'contradiction'
@@ -57,12 +58,12 @@ SELECT
     any_value(r.content_text)                                               AS claim,
     count(*)                                                                AS claims,
     count(DISTINCT k.doc_id)                                                AS documents,
-    count(DISTINCT k.outlet)                                                AS outlets,
-    list_sort(list_distinct(list(k.known_outlet) FILTER (WHERE k.known_outlet IS NOT NULL))) AS outlet_names,
+    count(DISTINCT k.outlet_key)                                            AS outlets,
+    coalesce(list_sort(list_distinct(list(k.outlet) FILTER (WHERE k.outlet IS NOT NULL))), []) AS outlet_names,
     any_value(f.first_outlet)                                               AS first_outlet,
     any_value(f.first_date)                                                 AS first_date,
     max(k.day)                                                              AS last_date,
-    list_sort(list_distinct(list(k.source_canonical) FILTER (WHERE k.source_canonical IS NOT NULL))) AS speakers,
+    coalesce(list_sort(list_distinct(list(k.source_canonical) FILTER (WHERE k.source_canonical IS NOT NULL))), []) AS speakers,
     list({'claim': k.content_text, 'speaker': k.source_canonical, 'outlet': k.outlet, 'date': k.day}
          ORDER BY k.day NULLS LAST, k.claim_id)                             AS told_as,
     coalesce(any_value(x.contradictions), 0)                                AS contradictions,
@@ -81,11 +82,11 @@ COMMENT ON COLUMN marts.story_clusters.claim IS 'The member claim closest on ave
 COMMENT ON COLUMN marts.story_clusters.claims IS 'Claims in the cluster';
 COMMENT ON COLUMN marts.story_clusters.documents IS 'Distinct documents telling the story';
 COMMENT ON COLUMN marts.story_clusters.outlets IS 'Distinct outlets telling the story (a document with no known outlet counts as one of its own)';
-COMMENT ON COLUMN marts.story_clusters.outlet_names IS 'The known outlets telling the story';
-COMMENT ON COLUMN marts.story_clusters.first_outlet IS 'Outlet of the earliest dated document telling it ("(unknown outlet: file)" when not known)';
+COMMENT ON COLUMN marts.story_clusters.outlet_names IS 'The known outlets telling the story (empty when none is known)';
+COMMENT ON COLUMN marts.story_clusters.first_outlet IS 'Outlet of the earliest dated document telling it (NULL when that outlet is not known)';
 COMMENT ON COLUMN marts.story_clusters.first_date IS 'Earliest publication date of a document telling it';
 COMMENT ON COLUMN marts.story_clusters.last_date IS 'Latest publication date of a document telling it';
 COMMENT ON COLUMN marts.story_clusters.speakers IS 'Speakers the story is attributed to (empty when only asserted by outlets)';
-COMMENT ON COLUMN marts.story_clusters.told_as IS 'Every member claim: its text, speaker, outlet and date, earliest first';
+COMMENT ON COLUMN marts.story_clusters.told_as IS 'Every member claim: its text, speaker, outlet (NULL when not known) and date, earliest first';
 COMMENT ON COLUMN marts.story_clusters.contradictions IS 'Claims from other documents that contradict a member (core.claim_pairs.relation = contradiction)';
 COMMENT ON COLUMN marts.story_clusters.contradicted_by IS 'Those contradicting claims: text, speaker, outlet and date';
