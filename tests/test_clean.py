@@ -424,53 +424,39 @@ def test_title_metadata_agreeing_on_heading_plus_year():
     assert run(page(head, "<h1>Best rain jackets for towns</h1>")).title == "Best rain jackets for towns"
 
 
-def test_author_marked_up_byline():
-    before = ("<h1>Storm floods the old town</h1><div class='meta'><img src='a.png'>"
-              "<a href='/authors/maria-rossi'>Maria Rossi</a></div>")
-    assert run(page("", before)).author == "Maria Rossi"
-    before = ("<h1>Storm floods the old town</h1><div>Written for you <span itemprop='author'>"
-              "<span itemprop='name'>Sam O'Brien</span></span></div>")
-    assert run(page("", before)).author == "Sam O'Brien"
+_H1 = "<h1>Storm floods the old town</h1>"
+_BIO = "<div class='bio'><p>Written by</p><div>Jack Shepherd</div><p>Co-founder of the Gazette.</p></div>"
+_SITE_AUTHOR = "<meta property='og:site_name' content='Harbour Gazette'><meta name='author' content='Harbour Gazette'>"
+_LIST_AUTHOR = "<meta name='author' content='Jared Newman; Sam Singleton'>"
 
 
-def test_author_by_label_then_name_in_same_element():
-    before = "<h1>Storm floods the old town</h1><p>by: <!-- -->Ziyi Xu<!-- -->, <!-- -->Dec 17, 2025</p>"
-    assert run(page("", before)).author == "Ziyi Xu"
-
-
-def test_author_one_word_meta_author_kept_as_written():
-    assert run(page("<meta name='author' content='apblackmd'>", "<h1>Storm floods the old town</h1>")).author \
-        == "apblackmd"
-    assert run(page("<meta name='author' content='q_admin'>", "<h1>Storm floods the old town</h1>")).author \
-        == "q_admin"
-
-
-def test_author_site_name_in_metadata_yields_to_byline():
-    head = ("<meta property='og:site_name' content='Harbour Gazette'>"
-            "<meta name='author' content='Harbour Gazette'>")
-    before = "<h1>Storm floods the old town</h1><p>By Maria Rossi</p>"
-    assert run(page(head, before)).author == "Maria Rossi"
-
-
-def test_author_list_keeps_the_pages_and():
-    head = "<meta name='author' content='Jared Newman; Sam Singleton'>"
-    before = "<h1>Storm floods the old town</h1><p>By <a>Jared Newman</a> and <a>Sam Singleton</a></p>"
-    assert run(page(head, before)).author == "Jared Newman and Sam Singleton"
-    before = "<h1>Storm floods the old town</h1><p>By <a>Jared Newman</a>, <a>Sam Singleton</a></p>"
-    assert run(page(head, before)).author == "Jared Newman, Sam Singleton"
-
-
-def test_author_written_by_label_anywhere_in_page():
-    body = _BODY + "<div class='bio'><p>Written by</p><div>Jack Shepherd</div><p>Co-founder of the Gazette.</p></div>"
-    assert run(page("", "<h1>Storm floods the old town</h1>", body)).author == "Jack Shepherd"
+@pytest.mark.parametrize("head, before, body, expected", [
+    pytest.param("", _H1 + "<div class='meta'><img src='a.png'><a href='/authors/maria-rossi'>Maria Rossi</a></div>",
+                 _BODY, "Maria Rossi", id="author-link-under-the-headline"),
+    pytest.param("", _H1 + "<div>Written for you <span itemprop='author'>"
+                 "<span itemprop='name'>Sam O'Brien</span></span></div>",
+                 _BODY, "Sam O'Brien", id="itemprop-author-name"),
+    pytest.param("", _H1 + "<p>by: <!-- -->Ziyi Xu<!-- -->, <!-- -->Dec 17, 2025</p>",
+                 _BODY, "Ziyi Xu", id="by-label-then-name-in-same-element"),
+    pytest.param("<meta name='author' content='apblackmd'>", _H1, _BODY, "apblackmd",
+                 id="one-word-meta-author-kept-as-written"),
+    pytest.param("<meta name='author' content='q_admin'>", _H1, _BODY, "q_admin",
+                 id="one-word-meta-author-with-underscore-kept"),
+    pytest.param(_SITE_AUTHOR, _H1 + "<p>By Maria Rossi</p>", _BODY, "Maria Rossi",
+                 id="site-name-as-meta-author-yields-to-byline"),
+    pytest.param(_LIST_AUTHOR, _H1 + "<p>By <a>Jared Newman</a> and <a>Sam Singleton</a></p>",
+                 _BODY, "Jared Newman and Sam Singleton", id="author-list-keeps-the-pages-and"),
+    pytest.param(_LIST_AUTHOR, _H1 + "<p>By <a>Jared Newman</a>, <a>Sam Singleton</a></p>",
+                 _BODY, "Jared Newman, Sam Singleton", id="author-list-keeps-the-pages-comma"),
+    pytest.param("", _H1, _BODY + _BIO, "Jack Shepherd", id="written-by-label-anywhere-in-page"),
     # the page's own author metadata comes first
-    doc = run(page("<meta name='author' content='Ash Vardanian'>", "<h1>Storm floods the old town</h1>", body))
-    assert doc.author == "Ash Vardanian"
-
-
-def test_author_from_personal_site_name():
-    doc = run(page("<title>Preparing a transition | Colin Watson's blog</title>", "<h1>Preparing a transition</h1>"))
-    assert doc.author == "Colin Watson"
+    pytest.param("<meta name='author' content='Ash Vardanian'>", _H1, _BODY + _BIO, "Ash Vardanian",
+                 id="meta-author-before-written-by-label"),
+    pytest.param("<title>Preparing a transition | Colin Watson's blog</title>", "<h1>Preparing a transition</h1>",
+                 _BODY, "Colin Watson", id="author-from-personal-site-name"),
+])
+def test_author_through_clean(head, before, body, expected):
+    assert run(page(head, before, body)).author == expected
 
 
 def _comment_form_page(inside_article: bool) -> bytes:
