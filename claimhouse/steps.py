@@ -932,30 +932,43 @@ def _embedding_chunk(table) -> tuple:
             np.ascontiguousarray(vecs, dtype=np.float32))
 
 
-def _proposed(con: duckdb.DuckDBPyConnection, rows, keys) -> tuple:
-    """(rows, claim ids, doc ids, float32 vectors) of the stored claims behind the index's proposals
-    (``ClaimIndex.candidate_pairs``), one entry per proposal; a key the table no longer has is dropped."""
+PROPOSAL_CHUNK = 32_768  # proposals scored at a time: their stored vectors are read for this many at most
+
+
+def _proposed(con: duckdb.DuckDBPyConnection, index, rows, keys):
+    """Chunks of (rows, claim ids, doc ids, float32 vectors, vector of each entry) of the stored claims
+    behind the index's proposals (``ClaimIndex.candidate_pairs``), one entry per proposal; a key the table
+    no longer has is dropped. The vectors come from the store beside the index (read by position), at most
+    PROPOSAL_CHUNK proposals' worth at a time, and the ids from the table's narrow columns: reading the
+    embedding column for proposals spread over the whole corpus would scan all of it."""
     import numpy as np
 
-    from .stories import DIM
-
-    empty = (np.zeros(0, dtype=np.int64), [], [], np.zeros((0, DIM), dtype=np.float32))
     if not len(keys):
-        return empty
-    table = con.execute("""select ann_key, claim_id, doc_id, embedding from core.claim_embeddings
-                           where ann_key in (select unnest(?::ubigint[]))""",
-                        [np.unique(keys).tolist()]).to_arrow_table()
+        return
+    table = con.execute("""select ann_key, claim_id, doc_id from core.claim_embeddings
+                           where ann_key in (select unnest(?::ubigint[]))""", [np.unique(keys).tolist()]
+                        ).to_arrow_table()
     if not table.num_rows:
-        return empty
-    stored_keys = table.column("ann_key").to_numpy().astype(np.uint64)
-    order = np.argsort(stored_keys)
-    stored_keys = stored_keys[order]
+        return
+    table_keys = table.column("ann_key").to_numpy().astype(np.uint64)
+    ids = np.asarray(table.column("claim_id").to_pylist(), dtype=object)
+    docs = np.asarray(table.column("doc_id").to_pylist(), dtype=object)
+    order = np.argsort(table_keys)
+    stored_keys = table_keys[order]
     at = np.clip(np.searchsorted(stored_keys, keys), 0, len(stored_keys) - 1)
     found = stored_keys[at] == keys
-    pick = order[at[found]]
-    ids, docs, vecs = _embedding_chunk(table)
-    return (np.asarray(rows)[found], np.asarray(ids, dtype=object)[pick], np.asarray(docs, dtype=object)[pick],
-            vecs[pick])
+    rows, pick = np.asarray(rows)[found], order[at[found]]
+    for start in range(0, len(rows), PROPOSAL_CHUNK):
+        part = pick[start:start + PROPOSAL_CHUNK]
+        wanted, where = np.unique(part, return_inverse=True)
+        has_vector, vectors = index.stored_vectors(table_keys[wanted])
+        if not has_vector.all():  # a key the store lacks (never, after sync): its proposals are dropped
+            slot = np.cumsum(has_vector) - 1
+            ok = has_vector[where]
+            part, where = part[ok], slot[where[ok]]
+            yield rows[start:start + PROPOSAL_CHUNK][ok], ids[part], docs[part], vectors, where
+        else:
+            yield rows[start:start + PROPOSAL_CHUNK], ids[part], docs[part], vectors, where
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
@@ -1006,7 +1019,7 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
     rep.start("stories", len(pending))
     embed_counts: dict[str, int] = {}
     for batch, vecs, bad, text_keys in _embedded_batches(con, list(_whole_documents(pending, STORY_BATCH)), workers,
-                                                         embedder, embed_counts):
+                                                         embedder, embed_counts, index):
         keep = [i for i, row in enumerate(batch) if row[1] not in bad]
         ids = [batch[i][0] for i in keep]
         docs = [batch[i][1] for i in keep]
@@ -1014,8 +1027,10 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         text_keys = text_keys[keep]
         keys = ann.claim_keys(ids)
         if index is not None:  # the pairs the index proposes, each scored exactly
-            pair_frame = _pair_relations(con, stories.similar_pair_frame(
-                ids, docs, vecs, [], proposed=_proposed(con, *index.candidate_pairs(vecs, stories.PAIR_MIN))))
+            pair_frame = _pair_relations(con, stories.combine_pair_frames(
+                [stories.similar_pair_frame(ids, docs, vecs, [])]
+                + [stories.similar_pair_frame(ids, docs, vecs, [], proposed=chunk, self_pairs=False)
+                   for chunk in _proposed(con, index, *index.candidate_pairs(vecs, stories.PAIR_MIN))]))
         else:  # below ann.MIN_STORED: every stored claim, exactly
             pair_frame = _pair_relations(con, stories.similar_pair_frame(ids, docs, vecs, _stored_embeddings(con)))
         ts = now()
@@ -1135,8 +1150,31 @@ def _encode_each(embedder, texts: list[str]) -> list:
         return out
 
 
+def _stored_vectors_by_text(con: duckdb.DuckDBPyConnection, text_hashes: list[int], index=None) -> dict:
+    """text hash → stored float32 vector of a claim with that embedding text. With the claim index, the
+    vectors are read by position from the store beside it (the table gives only the narrow key columns):
+    syndicated copies are spread over the whole corpus, and reading their embeddings from the table scans
+    the whole embedding column."""
+    import numpy as np
+
+    from .stories import MODEL
+
+    if index is None:
+        found = con.execute("""select text_hash, any_value(embedding) from core.claim_embeddings
+            where model = ? and text_hash in (select unnest(?::ubigint[])) group by text_hash""",
+            [MODEL, text_hashes]).fetchall()
+        return {h: np.asarray(v, dtype=np.float32) for h, v in found}
+    found = con.execute("""select text_hash, any_value(ann_key) as ann_key from core.claim_embeddings
+        where model = ? and text_hash in (select unnest(?::ubigint[])) group by text_hash""",
+        [MODEL, text_hashes]).fetchnumpy()
+    has, vectors = index.stored_vectors(found["ann_key"].astype(np.uint64))
+    out = dict(zip(found["text_hash"][has].tolist(), vectors))
+    lacking = found["text_hash"][~has].tolist()  # never once the index is in step with the table
+    return out | (_stored_vectors_by_text(con, lacking) if lacking else {})
+
+
 def _embedded_batches(con: duckdb.DuckDBPyConnection, batches: list[list[tuple[str, str, str]]], workers: int,
-                      embedder=None, counts: dict | None = None):
+                      embedder=None, counts: dict | None = None, index=None):
     """(batch, vectors, bad documents, text hashes) for each batch of (claim_id, doc_id, content) rows.
 
     A claim whose embedding text was embedded before, in an earlier run (``core.claim_embeddings.text_hash``
@@ -1179,10 +1217,7 @@ def _embedded_batches(con: duckdb.DuckDBPyConnection, batches: list[list[tuple[s
         vectors.update((t, carry[t]) for t in texts[b] if t not in vectors and t in carry)
         want = sorted({hashes[t] for t in texts[b] if t not in vectors})
         if want:
-            found = con.execute("""select text_hash, any_value(embedding) from core.claim_embeddings
-                where model = ? and text_hash in (select unnest(?::ubigint[])) group by text_hash""",
-                [MODEL, want]).fetchall()
-            by_hash = {h: np.asarray(v, dtype=np.float32) for h, v in found}
+            by_hash = _stored_vectors_by_text(con, want, index)
             for t in texts[b]:
                 if t not in vectors:
                     vectors[t] = by_hash.get(hashes[t], "its text was not embedded in an earlier batch")
@@ -1294,8 +1329,13 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
         # connection's memory limit inside the pipeline
         pairs = pairs.sort("component", "claim_a", "claim_b")
         con.unregister("_cluster_components")
-        for part in pairs.partition_by("component", maintain_order=True):
-            members.update(clusters(part.select("claim_a", "claim_b", "similarity").iter_rows()))
+        # one component at a time, as slices of the sorted frame (partition_by would copy every pair again)
+        comp = pairs["component"].to_numpy()
+        bounds = np.flatnonzero(np.diff(comp)) + 1 if len(comp) else np.zeros(0, dtype=np.int64)
+        del comp
+        pairs = pairs.select("claim_a", "claim_b", "similarity")
+        for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), pairs.height]):
+            members.update(clusters(pairs.slice(start, end - start).iter_rows()))
         del pairs
     frame = _cluster_frame(members)
     with transaction(con):

@@ -153,13 +153,16 @@ def similar_pairs(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs: np.
 def similar_pair_frame(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs: np.ndarray,
                        stored: Iterable[tuple[Sequence[str], Sequence[str], np.ndarray]],
                        min_similarity: float = PAIR_MIN, chunk: int = 2048,
-                       proposed: tuple | None = None):
+                       proposed: tuple | None = None, self_pairs: bool = True):
     """``similar_pairs`` as a polars frame (claim_a, claim_b, similarity), sorted, without a Python
     object per pair (a run can find millions).
 
-    ``proposed`` = (new rows, stored ids, stored docs, stored vectors), one entry per pair the claim index
-    proposes: those pairs get their exact cosine one by one (a dot product per pair, not the product of
-    every new claim with every candidate of the batch), and ``stored`` is then usually empty."""
+    ``proposed`` = (new rows, stored ids, stored docs, stored vectors[, vector of each entry]), one entry
+    per pair the claim index proposes: those pairs get their exact cosine one by one (a dot product per
+    pair, not the product of every new claim with every candidate of the batch), and ``stored`` is then
+    usually empty. With the fifth element the vectors are those of the distinct stored claims, and entry i
+    uses row ``at[i]`` of them. ``self_pairs`` False: the new claims are not compared with each other
+    (another call did it)."""
     import polars as pl
 
     found: list[pl.DataFrame] = []  # (a, b, similarity) of every hit; a pair met twice keeps its maximum
@@ -185,14 +188,18 @@ def similar_pair_frame(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs
                                        "similarity": sims[rows, cols].astype(np.float64)}))
 
     if len(new_ids):
-        scan(new_ids, new_docs, new_vecs, same=True)
+        if self_pairs:
+            scan(new_ids, new_docs, new_vecs, same=True)
         for ids, docs, vecs in stored:
             if len(ids):
                 scan(ids, docs, vecs, same=False)
     if proposed is not None and len(proposed[0]):
-        rows, p_ids, p_docs, p_vecs = proposed
+        rows, p_ids, p_docs, p_vecs = proposed[:4]
         rows = np.asarray(rows, dtype=np.int64)
-        sims = np.einsum("ij,ij->i", new_vecs[rows], p_vecs)
+        at = np.asarray(proposed[4]) if len(proposed) > 4 else np.arange(len(rows))
+        sims = np.empty(len(rows), dtype=np.float32)
+        for s in range(0, len(rows), 16_384):  # a dot product per pair, without a copy of every pair's vectors
+            sims[s:s + 16_384] = np.einsum("ij,ij->i", new_vecs[rows[s:s + 16_384]], p_vecs[at[s:s + 16_384]])
         p_ids, p_docs = np.asarray(p_ids, dtype=object), np.asarray(p_docs, dtype=object)
         keep = (sims >= min_similarity) & (new_docs_arr[rows] != p_docs)
         if keep.any():
@@ -204,6 +211,18 @@ def similar_pair_frame(new_ids: Sequence[str], new_docs: Sequence[str], new_vecs
         return pl.DataFrame(schema={"claim_a": pl.Utf8, "claim_b": pl.Utf8, "similarity": pl.Float64})
     return (pl.concat(found).group_by("a", "b").agg(pl.col("similarity").max().round(4)).sort("a", "b")
             .rename({"a": "claim_a", "b": "claim_b"}))
+
+
+def combine_pair_frames(frames: Sequence):
+    """Frames of ``similar_pair_frame`` as one: a pair met in several keeps its maximum, sorted."""
+    import polars as pl
+
+    frames = [f for f in frames if f.height]
+    if len(frames) <= 1:
+        return frames[0] if frames else pl.DataFrame(schema={"claim_a": pl.Utf8, "claim_b": pl.Utf8,
+                                                              "similarity": pl.Float64})
+    return (pl.concat(frames).group_by("claim_a", "claim_b").agg(pl.col("similarity").max())
+            .sort("claim_a", "claim_b"))
 
 
 def clusters(pairs: Iterable[tuple[str, str, float]], threshold: float = PARAPHRASE_MIN,

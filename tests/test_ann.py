@@ -157,3 +157,55 @@ def test_a_small_corpus_is_compared_exactly_and_keeps_no_index(tmp_path):
         assert con.execute("select claim_a, claim_b, similarity from core.claim_pairs").fetchall() == [("c0", "c3", 1.0)]
         keys = con.execute("select ann_key from core.claim_embeddings order by claim_id").fetchall()
         assert [k for (k,) in keys] == ann.claim_keys(["c0", "c1", "c2", "c3"]).tolist()  # ready for an index later
+
+
+def test_the_vectors_beside_the_index_are_exact_survive_a_crash_and_compact(tmp_path):
+    """The float32 vectors the exact cosine is computed from are read back bit for bit by key; rows
+    appended after the last save (a crash) are cut off on reopening; removing most rows and saving
+    writes a new generation that holds only the live rows."""
+    rng = np.random.default_rng(11)
+    vecs = _unit(rng, 12_000)
+    keys = np.arange(1, 12_001, dtype=np.uint64)
+    path = tmp_path / "w.claims.usearch.vectors"
+    store = ann.VectorStore(path)
+    store.add(keys[:10_000], vecs[:10_000])
+    store.save()
+    store.add(keys[10_000:], vecs[10_000:])  # not saved: as if the process died here
+    again = ann.VectorStore(path)
+    assert again.rows == 10_000 and (tmp_path / "w.claims.usearch.vectors.0").stat().st_size == 10_000 * 384 * 4
+    found, got = again.get(np.array([5, 10_500, 9_999], dtype=np.uint64))
+    assert found.tolist() == [True, False, True]
+    assert np.array_equal(got, vecs[[4, 9_998]])
+    again.remove(keys[:8_000])
+    again.save()  # 80% removed: compacted into generation 1
+    assert again.generation == 1 and again.rows == 2_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "w.claims.usearch.vectors.1", "w.claims.usearch.vectors.1.keys.npy", "w.claims.usearch.vectors.json"]
+    third = ann.VectorStore(path)
+    found, got = third.get(keys[7_990:8_010])
+    assert found.tolist() == [False] * 10 + [True] * 10 and np.array_equal(got, vecs[8_000:8_010])
+
+
+def test_lost_vectors_are_refilled_from_the_table(tmp_path, always_index, caplog):
+    rng = np.random.default_rng(12)
+    table = {f"t{i}": v for i, v in enumerate(_unit(rng, 8))}
+    table["t7"] = table["t0"]
+    wh = tmp_path / "w.duckdb"
+    with connect(wh) as con:
+        for i in range(7):
+            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                           null, ?, 0, 1, false, false, false)""", [f"c{i}", f"d{i}", f"t{i}"])
+        steps.link_stories(con, embedder=_Vectors(table))
+        for f in tmp_path.glob("w.duckdb.claims.usearch.vectors*"):
+            f.unlink()
+        con.execute("""insert into core.claims values ('c7', 'd7', 's', 'assertion', null, null, null, null,
+                       null, 't7', 0, 1, false, false, false)""")
+        steps.link_stories(con, embedder=_Vectors(table))
+        assert "7 vectors added beside it" in caplog.text
+        assert con.execute("select claim_a, claim_b, similarity from core.claim_pairs").fetchall() == [("c0", "c7", 1.0)]
+        store = ann.VectorStore(ann.index_path(wh).with_name(ann.index_path(wh).name + ".vectors"))
+        assert store.rows == 8
+        stored = dict(zip(*[np.asarray(x) for x in con.execute(
+            "select ann_key, embedding from core.claim_embeddings").fetchnumpy().values()]))
+        found, got = store.get(np.array(list(stored), dtype=np.uint64))
+        assert found.all() and np.array_equal(got, np.stack([np.asarray(v, np.float32) for v in stored.values()]))

@@ -174,9 +174,14 @@ class _Counting:
         return self.real.encode(texts)
 
 
-def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embedder, monkeypatch):
-    """Syndicated copies repeat claims: each distinct text is embedded once, across batches and runs."""
+@pytest.mark.parametrize("with_index", [False, True], ids=["exact", "claim-index"])
+def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embedder, monkeypatch, with_index):
+    """Syndicated copies repeat claims: each distinct text is embedded once, across batches and runs
+    (with the claim index, the stored vector comes from the store beside it)."""
+    from claimhouse import ann
+
     monkeypatch.setattr(steps, "STORY_BATCH", 1)  # every document its own batch
+    monkeypatch.setattr(ann, "MIN_STORED", 0 if with_index else ann.MIN_STORED)
     wh = tmp_path / "w.duckdb"
     _warehouse(wh)
     with connect(wh) as con:
