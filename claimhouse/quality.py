@@ -597,6 +597,7 @@ register_suite(
     key=("claim_a", "claim_b"),
     query="""
 select p.claim_a, p.claim_b, p.similarity, p.relation,
+       p.claim_a || chr(31) || p.claim_b as pair,
        case when ea.embedded_at >= eb.embedded_at then ea.doc_id else eb.doc_id end as doc_id,
        p.claim_a < p.claim_b as ordered,
        coalesce(ea.doc_id <> eb.doc_id, false) as across_documents,
@@ -610,6 +611,7 @@ left join core.claims cb on cb.claim_id = p.claim_b
     checks=[
         not_null("claim_a"),
         not_null("claim_b"),
+        unique("pair"),  # the table has no key (warehouse/schema.sql): each pair once
         between("similarity", 0.6, 1.001, "is outside [0.6, 1]"),
         in_set("relation", ("paraphrase", "contradiction", "related")),
         flag("ordered", "claim_a is not below claim_b", context=("claim_a", "claim_b")),

@@ -1061,6 +1061,7 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
                               or (index.path is not None and not index.path.exists())):
         index.save()
     result.extra["index_size"] = len(index) if index is not None else 0
+    index = None  # the index (half a gigabyte at a million claims) is not needed to recluster: let it go
     result.extra["claims_embedded"] = embed_counts.get("embedded", 0)
     result.extra["claims_reusing_a_vector"] = embed_counts.get("reused", 0)
     if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):
@@ -1288,32 +1289,32 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
     from .stories import PARAPHRASE_MIN, clusters
 
     touched = sorted(set(touched))
-    strong = con.execute("""select claim_a, claim_b from core.claim_pairs
-                            where relation <> 'contradiction' and similarity >= ?""", [PARAPHRASE_MIN]).pl()
-    component = pl.DataFrame(schema={"claim_id": pl.Utf8, "component": pl.Int64})
-    if touched and strong.height:
-        names = pl.concat([strong["claim_a"], strong["claim_b"]]).unique().sort()
-        code = pl.DataFrame({"claim": names, "code": np.arange(len(names))})
-        a = strong.join(code, left_on="claim_a", right_on="claim", how="left")["code"].to_numpy()
-        b = strong.join(code, left_on="claim_b", right_on="claim", how="left")["code"].to_numpy()
+    # the graph as 64-bit hashes of the claim ids (16 bytes a pair, not two strings): a collision could only
+    # join two components into one scope, which changes no cluster (average linkage never joins them)
+    strong = con.execute("""select hash(claim_a) as a, hash(claim_b) as b from core.claim_pairs
+                            where relation <> 'contradiction' and similarity >= ?""", [PARAPHRASE_MIN]).fetchnumpy()
+    component = pl.DataFrame(schema={"h": pl.UInt64, "component": pl.Int64})
+    if touched and len(strong["a"]):
+        names = np.unique(np.concatenate([strong["a"], strong["b"]]))
+        a, b = np.searchsorted(names, strong["a"]), np.searchsorted(names, strong["b"])
         n = len(names)
-        _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
-        hit = code.filter(pl.col("claim").is_in(touched))["code"].to_numpy()
+        _, labels = connected_components(coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n)),
+                                         directed=False)
+        touched_h = con.execute("select hash(unnest(?::varchar[])) as h", [touched]).fetchnumpy()["h"]
+        at = np.clip(np.searchsorted(names, touched_h), 0, n - 1)
+        hit = at[names[at] == touched_h]
         hit_labels = np.unique(labels[hit])
         sizes = np.bincount(labels)
         small = hit_labels[sizes[hit_labels] <= MAX_RECLUSTER]
         keep = np.isin(labels, small)
-        component = pl.DataFrame({"claim_id": names.filter(pl.Series(keep)), "component": labels[keep].astype(np.int64)})
+        component = pl.DataFrame({"h": names[keep], "component": labels[keep].astype(np.int64)})
         giant = hit_labels[sizes[hit_labels] > MAX_RECLUSTER]
         if len(giant):
-            component = pl.concat([component, _local_scope(con, strong, code, labels, giant, touched)])
+            component = pl.concat([component, _local_scope(con, names, a, b, labels, giant, names[hit])])
             log.warning("story components of %s claims exceed %s: only the clusters next to their new claims "
                         "were recomputed", ", ".join(f"{sizes[g]:,}" for g in giant), f"{MAX_RECLUSTER:,}")
     del strong
-    scope = sorted(set(component["claim_id"].to_list()) | set(touched))
-    con.execute("create or replace temp table _cluster_scope (claim_id varchar)")
-    if scope:
-        con.execute("insert into _cluster_scope select unnest(?)", [scope])
+    scope = set(touched)
     members: dict[str, str] = {}
     if component.height:
         # each component is clustered on its own (average linkage never joins two): memory follows the
@@ -1322,9 +1323,12 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
         pairs = con.execute("""
             select k.component, p.claim_a, p.claim_b,
                    case when p.relation = 'contradiction' then 0 else p.similarity end as similarity
-            from core.claim_pairs p join _cluster_components k on k.claim_id = p.claim_a
-            where p.claim_b in (select claim_id from _cluster_scope)""").to_arrow_reader(1_000_000).read_all()
+            from core.claim_pairs p join _cluster_components k on k.h = hash(p.claim_a)
+            where hash(p.claim_b) in (select h from _cluster_components)""").to_arrow_reader(1_000_000).read_all()
         pairs = pl.from_arrow(pairs)  # streamed out: DuckDB does not hold the whole result in its memory
+        # every claim of a component has a pair inside it: the scope's claim ids are those of its pairs
+        scope.update(pairs["claim_a"].unique().to_list())
+        scope.update(pairs["claim_b"].unique().to_list())
         # sorted here, not by DuckDB: at a million claims the sort of millions of pairs ran out of the
         # connection's memory limit inside the pipeline
         pairs = pairs.sort("component", "claim_a", "claim_b")
@@ -1337,6 +1341,9 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
         for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), pairs.height]):
             members.update(clusters(pairs.slice(start, end - start).iter_rows()))
         del pairs
+    con.execute("create or replace temp table _cluster_scope (claim_id varchar)")
+    if scope:
+        con.execute("insert into _cluster_scope select unnest(?::varchar[])", [sorted(scope)])
     frame = _cluster_frame(members)
     with transaction(con):
         con.execute("delete from core.story_clusters where claim_id in (select claim_id from _cluster_scope) "
@@ -1347,27 +1354,29 @@ def update_story_clusters(con: duckdb.DuckDBPyConnection, touched: Iterable[str]
     return len(scope)
 
 
-def _local_scope(con: duckdb.DuckDBPyConnection, strong: pl.DataFrame, code: pl.DataFrame, labels,
-                 giant, touched: list[str]) -> pl.DataFrame:
-    """(claim_id, component) of the claims reclustered inside components too large to recluster whole:
+def _local_scope(con: duckdb.DuckDBPyConnection, names, a, b, labels, giant, touched_h) -> pl.DataFrame:
+    """(claim hash, component) of the claims reclustered inside components too large to recluster whole:
     the touched claims of those components, the claims they are strongly paired with, and every member of
     the stored clusters that any of these is in. Whole clusters are taken, so no stored cluster is cut in
-    two; the clusters of the component further away are kept as they are."""
+    two; the clusters of the component further away are kept as they are. ``names``: the sorted claim
+    hashes of the strong pairs (a, b: their positions), ``labels`` their components."""
     import numpy as np
 
-    inside = code.filter(pl.Series(np.isin(labels, giant)))
-    near = set(inside.filter(pl.col("claim").is_in(touched))["claim"].to_list())
-    edges = strong.filter(pl.col("claim_a").is_in(near) | pl.col("claim_b").is_in(near))
-    near |= set(edges["claim_a"].to_list()) | set(edges["claim_b"].to_list())
-    con.execute("create or replace temp table _near (claim_id varchar)")
-    con.execute("insert into _near select unnest(?::varchar[])", [sorted(near)])
-    members = con.execute("""select claim_id from core.story_clusters where cluster_id in
-                               (select s.cluster_id from core.story_clusters s join _near n using (claim_id))
-                             union select claim_id from _near""").pl()
+    inside = np.isin(labels, giant)
+    near = np.flatnonzero(inside)[np.isin(names[inside], touched_h)]
+    is_near = np.zeros(len(names), dtype=bool)
+    is_near[near] = True
+    edge = is_near[a] | is_near[b]
+    near_h = np.unique(np.concatenate([names[near], names[a[edge]], names[b[edge]]]))
+    con.execute("create or replace temp table _near (h ubigint)")
+    con.execute("insert into _near select unnest(?::ubigint[])", [near_h.tolist()])
+    members = con.execute("""select hash(claim_id) as h from core.story_clusters where cluster_id in
+                               (select cluster_id from core.story_clusters where hash(claim_id) in (select h from _near))
+                             union select h from _near""").fetchnumpy()["h"]
     con.execute("drop table _near")
-    label = dict(zip(inside["claim"].to_list(), labels[inside["code"].to_numpy()].tolist()))
-    rows = [(c, label[c]) for c in members["claim_id"].to_list() if c in label]
-    return pl.DataFrame(rows, schema={"claim_id": pl.Utf8, "component": pl.Int64}, orient="row")
+    at = np.clip(np.searchsorted(names, members), 0, len(names) - 1)
+    ok = (names[at] == members) & inside[at]
+    return pl.DataFrame({"h": names[at[ok]], "component": labels[at[ok]].astype(np.int64)})
 
 
 def _cluster_frame(members: dict[str, str]) -> pl.DataFrame:

@@ -43,8 +43,25 @@ def run_script(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     run_script(con, SCHEMA_SQL)
+    _drop_pair_key(con)
     if COMMENTS_SQL.exists():
         run_script(con, COMMENTS_SQL)
+
+
+def _drop_pair_key(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse made before core.claim_pairs lost its PRIMARY KEY (see warehouse/schema.sql) gets the
+    table in its new form, with the same rows, in one transaction (DuckDB cannot drop a key in place)."""
+    keyed = con.execute("""select count(*) from duckdb_constraints() where database_name = current_database()
+                           and schema_name = 'core' and table_name = 'claim_pairs'
+                           and constraint_type = 'PRIMARY KEY'""").fetchone()[0]
+    if not keyed:
+        return
+    with transaction(con):
+        con.execute("ALTER TABLE core.claim_pairs RENAME TO claim_pairs_keyed")
+        run_script(con, SCHEMA_SQL)
+        con.execute("INSERT INTO core.claim_pairs SELECT claim_a, claim_b, similarity, relation "
+                    "FROM core.claim_pairs_keyed")
+        con.execute("DROP TABLE core.claim_pairs_keyed")
 
 
 @contextlib.contextmanager

@@ -157,3 +157,43 @@ def test_scoped_check_queries_read_only_the_checked_documents_and_find_the_same_
                                     documents="_checked_documents")
     assert scoped.rows_checked == whole.rows_checked == 1
     assert scoped.failing_documents == whole.failing_documents and set(scoped.failing_documents) == {"d1"}
+
+
+def test_claim_pairs_have_no_key_and_the_check_holds_each_pair_once(tmp_path):
+    """core.claim_pairs has no PRIMARY KEY (its index is loaded whole by every insert); a warehouse made
+    with the key gets the keyless table with the same rows, and a pair written twice fails the blocking
+    check instead."""
+    import duckdb
+
+    from claimhouse.warehouse import connect
+
+    wh = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(wh))
+    old.execute("create schema core")
+    old.execute("""create table core.claim_pairs (claim_a text not null, claim_b text not null,
+                   similarity float not null, relation text not null, primary key (claim_a, claim_b))""")
+    old.execute("insert into core.claim_pairs values ('c0', 'c1', 0.9, 'paraphrase'), ('c0', 'c2', 0.65, 'related')")
+    old.close()
+    with connect(wh) as con:
+        assert con.execute("""select count(*) from duckdb_constraints() where table_name = 'claim_pairs'
+                              and constraint_type = 'PRIMARY KEY'""").fetchone()[0] == 0
+        assert con.execute("select claim_a, claim_b, relation from core.claim_pairs order by all").fetchall() == [
+            ("c0", "c1", "paraphrase"), ("c0", "c2", "related")]
+        assert "keyed" not in str(con.execute("select table_name from duckdb_tables()").fetchall())
+        def claim(i: int) -> None:  # a claim of document d<i> and its embedding, embedded now
+            con.execute("insert into core.claims (claim_id, doc_id, sentence_id, claim_type, content_text, "
+                        "content_start, content_end, is_direct_quote, is_hedged, is_negated) "
+                        "values (?, ?, 's', 'assertion', 'x', 0, 1, false, false, false)", [f"c{i}", f"d{i}"])
+            con.execute("insert into core.claim_embeddings (claim_id, doc_id, model, embedding, embedded_at) "
+                        "values (?, ?, 'm', list_resize([0.0::float], 384, 0.0::float)::float[384], now())",
+                        [f"c{i}", f"d{i}"])
+
+        for i in range(3):
+            claim(i)
+        assert gate.run_gate(con, "core.claim_pairs", "gx_core_claim_pairs", gate.Policy()).severity == gate.PASS
+        # a later batch embeds c3 and writes its pair with c0 twice
+        claim(3)
+        con.execute("insert into core.claim_pairs values ('c0', 'c3', 0.8, 'paraphrase'), ('c0', 'c3', 0.8, 'paraphrase')")
+        again = gate.run_gate(con, "core.claim_pairs", "gx_core_claim_pairs", gate.Policy())
+        assert again.severity != gate.PASS and again.report.rows_checked == 2
+        assert [(f.column, f.unexpected_count) for f in again.report.failures] == [("pair", 2)]

@@ -178,12 +178,15 @@ ALTER TABLE core.claim_embeddings ADD COLUMN IF NOT EXISTS ann_key UBIGINT;
 -- BLAKE2b of the embedding text: a claim repeated word for word reuses the stored vector; added after the first release
 ALTER TABLE core.claim_embeddings ADD COLUMN IF NOT EXISTS text_hash UBIGINT;
 
+-- No PRIMARY KEY: each pair is written once, in the batch that embeds the later of its two claims, and the
+-- blocking check gx_core_claim_pairs holds (claim_a, claim_b) unique. A key's index (ART) is loaded whole
+-- into memory by every insert: half a gigabyte and two seconds a batch at nine million pairs.
+-- (claimhouse.warehouse.init_schema moves a table made with the key to this form.)
 CREATE TABLE IF NOT EXISTS core.claim_pairs (
     claim_a         TEXT NOT NULL,
     claim_b         TEXT NOT NULL,
     similarity      FLOAT NOT NULL,
-    relation        TEXT NOT NULL,
-    PRIMARY KEY (claim_a, claim_b)
+    relation        TEXT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS core.story_clusters (
