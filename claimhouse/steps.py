@@ -30,7 +30,7 @@ import polars as pl
 from . import neardup, progress
 from .parallel import map_batches, maybe_crash
 from .types import RejectedInput
-from .warehouse import MARTS_DIR, append, count, run_script, table_fingerprint, transaction
+from .warehouse import MARTS_DIR, append, count, release_free_memory, run_script, table_fingerprint, transaction
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # larger files are quarantined unread (reason too_large)
 MAX_TEXT_CHARS = 500_000  # longer clean texts are quarantined (reason too_long): parsing cost explodes
@@ -1062,6 +1062,7 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         index.save()
     result.extra["index_size"] = len(index) if index is not None else 0
     index = None  # the index (half a gigabyte at a million claims) is not needed to recluster: let it go
+    release_free_memory()
     result.extra["claims_embedded"] = embed_counts.get("embedded", 0)
     result.extra["claims_reusing_a_vector"] = embed_counts.get("reused", 0)
     if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):

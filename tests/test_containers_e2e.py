@@ -1,25 +1,17 @@
 """JSON Lines and WARC files in the seeds folder, through the whole Dagster graph: one document per record."""
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import os
-import random
 import shutil
-import tracemalloc
 
-import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from claimhouse import containers, steps
 from claimhouse.warehouse import connect
 from conftest import SEEDS, query, run_pipeline
-
-ARTICLE = ("<html><head><title>{title} | Example News</title></head><body><nav>Home | World | Sport</nav>"
-           "<article><h1>{title}</h1><p>{p1}</p><p>{p2}</p></article><footer>Subscribe to our newsletter</footer>"
-           "</body></html>")
+from warc_pages import ARTICLE, big_warc
 
 
 def _warc() -> bytes:
@@ -78,102 +70,38 @@ def test_jsonl_and_warc_records_become_documents(tmp_path):
     assert query(wh, "select count(*) from raw.documents")[0][0] == before
 
 
-WORDS = ("minister said talks would resume next week after the storm closed the port and about forty vessels "
-         "waited offshore while the council approved a budget for road repairs according to the finance office").split()
-
-
-def _big_warc(path, gz: bool, pages: int, oversized_at: int) -> list[str]:
-    """A WARC of many HTML responses (one of them over the 1 MiB test limit) and some images.
-
-    Returns the URL of each document (HTML 2xx response), in order.
-    """
-    rng = random.Random(11)
-    urls = []
-    with open(path, "wb") as f:
-        writer = WARCWriter(f, gzip=gz)
-        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "claimhouse-tests"}))
-        for i in range(pages):
-            url = f"https://example.org/story/{i}"
-            words = 1024 * 1024 // 5 if i == oversized_at else 1000
-            text = " ".join(f"{rng.choice(WORDS)} {rng.randrange(10**6)}" for _ in range(words))
-            body = ARTICLE.format(title=f"Story {i}", p1=text, p2=f"Story number {i}.").encode()
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                                          http_headers=headers))
-            urls.append(url)
-            if i % 50 == 0:
-                png = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
-                writer.write_record(writer.create_warc_record(f"https://example.org/{i}.png", "response",
-                                                              payload=io.BytesIO(b"\x89PNG" + bytes(2000)),
-                                                              http_headers=png))
-    return urls
-
-
-@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
-def test_warc_bigger_than_the_size_limit_is_streamed(tmp_path, monkeypatch, gz):
-    """A WARC file over the input limit is read record by record, from a file object: every record
-    lands in raw.documents (an oversized one is quarantined), and re-runs duplicate nothing."""
-    limit = 1024 * 1024
+def test_warc_over_the_size_limit_through_the_whole_graph(tmp_path, monkeypatch):
+    """A WARC over the input limit, through the whole Dagster graph (as `claimhouse run`): read
+    record by record (never whole), its oversized record quarantined at raw as too_large, every other
+    page cleaned and analysed; a second run duplicates nothing. (The scan's memory bound:
+    tests/test_scan_streaming.py.)"""
+    limit = 64 * 1024
     monkeypatch.setattr(steps, "MAX_INPUT_BYTES", limit)
     monkeypatch.setattr(containers, "MAX_DECOMPRESSED", limit)
-    monkeypatch.setattr(steps, "SCAN_BATCH_BYTES", limit // 4)  # documents land in several transactions
+    monkeypatch.setattr(steps, "SCAN_BATCH_BYTES", limit // 4)
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    warc = seeds / ("big.warc.gz" if gz else "big.warc")
-    urls = _big_warc(warc, gz, pages=400, oversized_at=123)
-    size = warc.stat().st_size
-    assert size > 2 * limit
-
-    readers = []
-    iter_warc = containers.iter_warc
-
-    def spy(f, source_path):
-        readers.append(f)
-        return iter_warc(f, source_path)
+    warc = seeds / "big.warc"
+    urls = big_warc(warc, False, pages=24, oversized_at=5, words=120, limit=limit)
+    assert warc.stat().st_size > 2 * limit
 
     def whole_file(data, source_path):
         raise AssertionError("the WARC was read into memory whole")
 
-    monkeypatch.setattr(containers, "iter_warc", spy)
     monkeypatch.setattr(containers, "iter_records", whole_file)
     wh = tmp_path / "w.duckdb"
-    with connect(wh) as con:
-        (tmp_path / "empty").mkdir()
-        steps.scan(con, tmp_path / "empty")  # imports done, schema made: not counted below
-        tracemalloc.start()
-        try:
-            result = steps.scan(con, seeds)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        assert len(readers) == 1 and hasattr(readers[0], "read") and not isinstance(readers[0], bytes)
-        assert peak < size  # bounded by the batch and the largest record: the file is never in memory whole
-
-        path = str(warc.resolve())
-        docs = dict(con.execute("select source_path, source_format from raw.documents").fetchall())
-        expected = [f"{path}#{i}" for i in range(len(urls)) if i != 123]
-        assert sorted(docs) == sorted(expected)
-        assert set(docs.values()) == {"warc"}
-        assert result.written == len(expected)
-        assert con.execute("select source_path, reason from quarantine.documents").fetchall() == [
-            (f"{path}#123", "too_large")]
-        assert con.execute("select count(*) from raw.file_documents where source_path = ?",
-                           [path]).fetchone()[0] == len(expected)
-        assert con.execute("select content_sha256 from raw.files").fetchall() == [
-            (hashlib.sha256(warc.read_bytes()).hexdigest(),)]
-        sample = con.execute("select content from raw.documents where source_path = ?", [f"{path}#7"]).fetchone()[0]
-        assert b"Story number 7." in sample
-
-        def counts():
-            return [con.execute(f"select count(*) from {t}").fetchone()[0]
-                    for t in ("raw.documents", "raw.files", "raw.file_documents", "quarantine.documents")]
-
-        before = counts()
-        assert steps.scan(con, seeds).written == 0  # unchanged: not read again
-        os.utime(warc, ns=(warc.stat().st_atime_ns, warc.stat().st_mtime_ns + 10**9))
-        again = steps.scan(con, seeds)  # touched: read again, same content
-        assert again.processed == 1 and again.written == 0
-        assert counts() == before
+    assert run_pipeline(seeds, wh).success
+    path = str(warc.resolve())
+    expected = sorted(f"{path}#{i}" for i in range(len(urls)) if i != 5)
+    assert sorted(r[0] for r in query(wh, "select source_path from raw.documents")) == expected
+    assert query(wh, "select source_path, stage, reason from quarantine.documents") == [(f"{path}#5", "raw", "too_large")]
+    assert sorted(r[0] for r in query(wh, "select source_path from staging.documents")) == expected
+    assert query(wh, "select count(*) from core.analysed_documents")[0][0] == len(expected)
+    assert query(wh, "select title from staging.documents where source_path = ?", [f"{path}#7"]) == [("Story 7",)]
+    tables = ("raw.documents", "staging.documents", "core.sentences", "core.claims", "quarantine.documents")
+    before = [query(wh, f"select count(*) from {t}")[0][0] for t in tables]
+    assert run_pipeline(seeds, wh).success
+    assert [query(wh, f"select count(*) from {t}")[0][0] for t in tables] == before
 
 
 def test_warc_http_charset_decodes_a_page_that_declares_none(tmp_path):

@@ -101,6 +101,10 @@ def test_entity_spellings_resolve_across_documents(seeds_run):
     assert docs[0] >= 2 and "Volodymyr Zelenskyy" in docs[1]
     assert query(wh, "select distinct label from core.entities where canonical = 'Donald Trump'") == [("PERSON",)]
     assert query(wh, "select canonical from core.entity_names where name = 'Pevkur'") == [("Hanno Pevkur",)]
+    # the README's examples of core.entity_names, as the seeds give them
+    readme = {("Telegraph", "The Telegraph"), ("Pevkur", "Hanno Pevkur"), ("Trump", "Donald Trump"),
+              ("Volodymyr Zelenskyy", "Volodymyr Zelensky")}
+    assert readme <= set(query(wh, "select name, canonical from core.entity_names where name <> canonical"))
     isw = query(wh, "select distinct canonical from core.entities where text in ('ISW', 'Institute for the Study of War')")
     assert isw == [("Institute for the Study of War",)]
 

@@ -16,16 +16,20 @@ kept AS (  -- clusters still told in two documents once copies are left out
     SELECT * FROM members
     WHERE cluster_id IN (SELECT cluster_id FROM members GROUP BY cluster_id HAVING count(DISTINCT doc_id) >= 2)
 ),
-pair_ends AS (  -- each pair once from either end (a join on `claim_id IN (claim_a, claim_b)` is a nested loop)
-    SELECT claim_a AS claim_id, claim_b AS other_id, similarity, relation FROM core.claim_pairs
-    UNION ALL
-    SELECT claim_b, claim_a, similarity, relation FROM core.claim_pairs WHERE claim_b <> claim_a
+kept_ids AS (  -- the slim side of the joins below
+    SELECT DISTINCT cluster_id, claim_id FROM kept
+),
+inner_pairs AS (  -- pairs with both claims in the same kept cluster
+    SELECT ka.cluster_id, p.claim_a, p.claim_b, p.similarity
+    FROM core.claim_pairs p
+    JOIN kept_ids ka ON ka.claim_id = p.claim_a
+    JOIN kept_ids kb ON kb.claim_id = p.claim_b AND kb.cluster_id = ka.cluster_id
 ),
 centrality AS (  -- the member closest on average to the other members stands for the cluster
-    SELECT k.cluster_id, k.claim_id, avg(p.similarity) AS mean_similarity
-    FROM kept k
-    JOIN pair_ends p ON p.claim_id = k.claim_id
-    JOIN kept o ON o.cluster_id = k.cluster_id AND o.claim_id = p.other_id
+    SELECT cluster_id, claim_id, avg(similarity) AS mean_similarity
+    FROM (SELECT cluster_id, claim_a AS claim_id, similarity FROM inner_pairs
+          UNION ALL
+          SELECT cluster_id, claim_b, similarity FROM inner_pairs)
     GROUP BY ALL
 ),
 representative AS (
@@ -36,12 +40,17 @@ first_seen AS (
     SELECT cluster_id, arg_min_null(outlet, (day IS NULL, day, claim_id)) AS first_outlet, min(day) AS first_date
     FROM kept GROUP BY cluster_id
 ),
+contradiction_ends AS (  -- each contradicting pair once from either end
+    SELECT claim_a AS claim_id, claim_b AS other_id FROM core.claim_pairs WHERE relation = 'contradiction'
+    UNION ALL
+    SELECT claim_b, claim_a FROM core.claim_pairs WHERE relation = 'contradiction'
+),
 contradicting AS (
     SELECT DISTINCT k.cluster_id, c.claim_id, c.content_text, c.source_canonical,
            d.outlet,
            CAST(d.published_at AS DATE) AS day
-    FROM kept k
-    JOIN pair_ends p ON p.claim_id = k.claim_id AND p.relation = 'contradiction'
+    FROM kept_ids k
+    JOIN contradiction_ends p ON p.claim_id = k.claim_id
     JOIN core.claims c ON c.claim_id = p.other_id
     JOIN staging.documents d ON d.doc_id = c.doc_id
     WHERE d.duplicate_of IS NULL
