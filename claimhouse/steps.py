@@ -962,13 +962,11 @@ def _proposed(con: duckdb.DuckDBPyConnection, index, rows, keys):
         part = pick[start:start + PROPOSAL_CHUNK]
         wanted, where = np.unique(part, return_inverse=True)
         has_vector, vectors = index.stored_vectors(table_keys[wanted])
+        chunk_rows = rows[start:start + PROPOSAL_CHUNK]
         if not has_vector.all():  # a key the store lacks (never, after sync): its proposals are dropped
-            slot = np.cumsum(has_vector) - 1
             ok = has_vector[where]
-            part, where = part[ok], slot[where[ok]]
-            yield rows[start:start + PROPOSAL_CHUNK][ok], ids[part], docs[part], vectors, where
-        else:
-            yield rows[start:start + PROPOSAL_CHUNK], ids[part], docs[part], vectors, where
+            chunk_rows, part, where = chunk_rows[ok], part[ok], (np.cumsum(has_vector) - 1)[where[ok]]
+        yield chunk_rows, ids[part], docs[part], vectors, where
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:

@@ -209,3 +209,25 @@ def test_lost_vectors_are_refilled_from_the_table(tmp_path, always_index, caplog
             "select ann_key, embedding from core.claim_embeddings").fetchnumpy().values()]))
         found, got = store.get(np.array(list(stored), dtype=np.uint64))
         assert found.all() and np.array_equal(got, np.stack([np.asarray(v, np.float32) for v in stored.values()]))
+
+
+def test_a_proposal_whose_vector_the_store_lacks_is_dropped_not_misread(tmp_path, always_index, monkeypatch):
+    """Never expected after sync; if it happens, the other proposals keep their own vectors."""
+    monkeypatch.setattr(steps, "PROPOSAL_CHUNK", 2)  # several chunks
+    rng = np.random.default_rng(13)
+    table = {f"t{i}": v for i, v in enumerate(_unit(rng, 5))}
+    wh = tmp_path / "w.duckdb"
+    with connect(wh) as con:
+        for i in range(5):
+            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                           null, ?, 0, 1, false, false, false)""", [f"c{i}", f"d{i}", f"t{i}"])
+        steps.link_stories(con, embedder=_Vectors(table))
+        index = ann.ClaimIndex(ann.index_path(wh))
+        keys = ann.claim_keys([f"c{i}" for i in range(5)])
+        index.vectors.remove(keys[2:3])
+        rows = np.array([0, 0, 0, 1, 1], dtype=np.int64)
+        asked = keys[[1, 2, 3, 2, 4]]
+        chunks = list(steps._proposed(con, index, rows, asked))
+        got = [(int(r), i, v[w].tolist()) for rs, ids, _, v, at in chunks for r, i, w in zip(rs, ids, at)]
+        assert [(r, i) for r, i, _ in got] == [(0, "c1"), (0, "c3"), (1, "c4")]
+        assert all(np.allclose(v, table[f"t{i[1]}"]) for _, i, v in got)
