@@ -34,7 +34,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with warehouse.connect(self.path, read_only=read_only) as con:
+        def memory(now: int, peak: int) -> None:  # in the run's log: which step makes a run's peak
+            dg.get_dagster_logger().info(f"memory: {now:,} MiB resident after closing the warehouse, "
+                                         f"peak of the process so far {peak:,} MiB")
+
+        with warehouse.connect(self.path, read_only=read_only, on_close=memory) as con:
             yield con
 
 

@@ -66,8 +66,10 @@ def _drop_pair_key(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextlib.contextmanager
-def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse; wait (with back-off) while another process holds the write lock."""
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120.0,
+            on_close=None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; wait (with back-off) while another process holds the write lock.
+    ``on_close(resident MiB, peak MiB)`` is called after the connection closes."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,10 +94,12 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120
         yield con
     finally:
         con.close()
-        release_free_memory()
+        memory = release_free_memory()
+        if on_close is not None and memory is not None:
+            on_close(*memory)
 
 
-def release_free_memory() -> None:
+def release_free_memory() -> tuple[int, int] | None:
     """Hand the C heap's free pages back to the system (glibc ``malloc_trim``; elsewhere nothing).
 
     A step frees its numpy arrays, Arrow buffers and DuckDB's buffer pool when it ends, but glibc keeps
@@ -120,8 +124,9 @@ def release_free_memory() -> None:
             now = int(status.read().split("VmRSS:")[1].split()[0]) // 1024
         logging.getLogger(__name__).info("memory: %s MiB resident after closing the warehouse, peak so far %s MiB",
                                          f"{now:,}", f"{peak:,}")
+        return now, peak
     except (ImportError, OSError, IndexError, ValueError):
-        pass
+        return None
 
 
 _LIBC = None
