@@ -44,6 +44,12 @@ def test_a_half_written_index_file_is_rebuilt(tmp_path, caplog):
     assert len(idx) == 0 and "unusable" in caplog.text
 
 
+def _claim(con, claim_id: str, doc_id: str, text: str) -> None:
+    """An assertion of ``doc_id`` whose content is ``text``."""
+    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                   null, ?, 0, 1, false, false, false)""", [claim_id, doc_id, text])
+
+
 class _Vectors:
     """An embedder that reads the vector from a table of texts, so the test controls the geometry."""
 
@@ -89,8 +95,7 @@ def test_the_step_with_the_index_writes_the_pairs_brute_force_finds(tmp_path, al
                     v = centres[topic] + noise * _unit(rng, 1)[0]
                     text = f"claim {n} on topic {topic}"
                     table[text] = (v / np.linalg.norm(v)).astype(np.float32)
-                    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
-                                   null, ?, 0, 1, false, false, false)""", [f"{doc}c{c}", doc, text])
+                    _claim(con, f"{doc}c{c}", doc, text)
             if run == 2:
                 ann.index_path(wh).unlink()
             result = steps.link_stories(con, embedder=_Vectors(table))
@@ -124,8 +129,7 @@ def test_retracted_claims_leave_the_index(tmp_path, removed, always_index):
     wh = tmp_path / "w.duckdb"
     with connect(wh) as con:
         for i in range(6):
-            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
-                           null, ?, 0, 1, false, false, false)""", [f"c{i}", f"d{i}", f"t{i}"])
+            _claim(con, f"c{i}", f"d{i}", f"t{i}")
         steps.link_stories(con, embedder=_Vectors(table))
         con.execute("delete from core.claims where doc_id in ('d1', 'd2')")
         result = steps.link_stories(con, embedder=_Vectors(table))
@@ -150,8 +154,7 @@ def test_a_small_corpus_is_compared_exactly_and_keeps_no_index(tmp_path):
     wh = tmp_path / "w.duckdb"
     with connect(wh) as con:
         for i in range(4):
-            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
-                           null, ?, 0, 1, false, false, false)""", [f"c{i}", f"d{i}", f"t{i}"])
+            _claim(con, f"c{i}", f"d{i}", f"t{i}")
         result = steps.link_stories(con, embedder=_Vectors(table))
         assert result.extra["index_size"] == 0 and not ann.index_path(wh).exists()
         assert con.execute("select claim_a, claim_b, similarity from core.claim_pairs").fetchall() == [("c0", "c3", 1.0)]
@@ -193,13 +196,11 @@ def test_lost_vectors_are_refilled_from_the_table(tmp_path, always_index, caplog
     wh = tmp_path / "w.duckdb"
     with connect(wh) as con:
         for i in range(7):
-            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
-                           null, ?, 0, 1, false, false, false)""", [f"c{i}", f"d{i}", f"t{i}"])
+            _claim(con, f"c{i}", f"d{i}", f"t{i}")
         steps.link_stories(con, embedder=_Vectors(table))
         for f in tmp_path.glob("w.duckdb.claims.usearch.vectors*"):
             f.unlink()
-        con.execute("""insert into core.claims values ('c7', 'd7', 's', 'assertion', null, null, null, null,
-                       null, 't7', 0, 1, false, false, false)""")
+        _claim(con, "c7", "d7", "t7")
         steps.link_stories(con, embedder=_Vectors(table))
         assert "7 vectors added beside it" in caplog.text
         assert con.execute("select claim_a, claim_b, similarity from core.claim_pairs").fetchall() == [("c0", "c7", 1.0)]
@@ -219,8 +220,7 @@ def test_a_proposal_whose_vector_the_store_lacks_is_dropped_not_misread(tmp_path
     wh = tmp_path / "w.duckdb"
     with connect(wh) as con:
         for i in range(5):
-            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
-                           null, ?, 0, 1, false, false, false)""", [f"c{i}", f"d{i}", f"t{i}"])
+            _claim(con, f"c{i}", f"d{i}", f"t{i}")
         steps.link_stories(con, embedder=_Vectors(table))
         index = ann.ClaimIndex(ann.index_path(wh))
         keys = ann.claim_keys([f"c{i}" for i in range(5)])
