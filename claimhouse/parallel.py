@@ -29,10 +29,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait as mp_wait
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# seconds the workers get to end after their pool is shut down, before SIGKILL
+STOP_GRACE = 30.0
 
 
 def default_workers() -> int:
@@ -108,14 +112,53 @@ class _Pool:
         return f"exited with code {code}"
 
     def restart(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._seen.clear()
+        self._stop(grace=5.0)
         self._pool = self._new()
         self.restarts += 1
 
     def shutdown(self) -> None:
         # on an error in the caller (or a worker), do not wait for batches nobody will read
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._stop(grace=STOP_GRACE)
+
+    def _stop(self, grace: float) -> None:
+        """Shut the pool down and make sure its workers are gone within ``grace`` seconds.
+
+        ``ProcessPoolExecutor.shutdown(wait=True)`` waits for every worker without a limit, and the
+        interpreter joins the pool's thread at exit: one worker that never ends (stuck in a C
+        library, or left over from a pool broken by a killed sibling) would hang the run, or the
+        process at exit. So workers still alive after ``grace`` seconds get SIGKILL. A worker is
+        alive while its sentinel is not ready; only then is its pid sure to be its own.
+        """
+        self._remember()
+        processes = list(self._seen.values())
+        self._seen.clear()
+        pool = self._pool
+        pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        alive = [(p, s) for p in processes if (s := _sentinel(p)) is not None]
+        while alive and time.monotonic() < deadline:
+            try:
+                ready = set(mp_wait([s for _, s in alive], timeout=max(0.0, deadline - time.monotonic())))
+            except (OSError, ValueError):  # the pool's thread closed a process meanwhile: it has ended
+                alive = [(p, s) for p, s in alive if _sentinel(p) is not None]
+                continue
+            alive = [(p, s) for p, s in alive if s not in ready]
+        for process, _ in alive:
+            try:
+                process.kill()
+            except (OSError, ValueError):
+                pass
+        thread = getattr(pool, "_executor_manager_thread", None)
+        if thread is not None:
+            thread.join(timeout=grace)
+
+
+def _sentinel(process) -> int | None:
+    """The fd that becomes ready when ``process`` ends; None once the process object is closed."""
+    try:
+        return process.sentinel
+    except ValueError:
+        return None
 
 
 def _run_alone(pool: _Pool, fn: Callable[[list], list], batch: list, on_crash: Callable) -> list:

@@ -75,3 +75,38 @@ def slip_bad_document(warehouse: Path, doc_id: str = "dbad", text: str = "Loadin
                     [doc_id, path, text, duplicate_of])
         con.execute("insert into raw.files values (?, 1, 1, 'x', ?, now(), now())", [path, doc_id])
         con.execute("insert into raw.file_documents values (?, ?)", [path, doc_id])
+
+
+EXIT_WATCHDOG_S = 120
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """Leave no worker behind, and never let the process hang on its way out.
+
+    The interpreter joins every process pool's thread at exit. Should a worker process survive its
+    pool (the pools kill stragglers, see ``claimhouse.parallel``), that join would wait forever
+    after the last test: the suite passed, yet CI would time out. So leftover children are killed
+    here, and a watchdog ends the process with pytest's own exit status, after printing every
+    thread's stack, if it is still alive ``EXIT_WATCHDOG_S`` seconds from now.
+    """
+    import faulthandler
+    import multiprocessing
+    import sys
+    import threading
+    import time
+
+    for child in multiprocessing.active_children():
+        sys.stderr.write(f"conftest: a worker process outlived the tests (pid {child.pid}); killing it\n")
+        child.kill()
+        child.join(10)
+
+    def watchdog(status: int) -> None:
+        time.sleep(EXIT_WATCHDOG_S)
+        sys.stderr.write(f"conftest: still running {EXIT_WATCHDOG_S} s after the tests ended; "
+                         f"exiting with pytest's status {status}. Threads:\n")
+        faulthandler.dump_traceback(all_threads=True)
+        sys.stderr.flush()
+        os._exit(status)
+
+    threading.Thread(target=watchdog, args=(int(exitstatus),), daemon=True, name="exit-watchdog").start()

@@ -45,6 +45,35 @@ def test_without_on_crash_the_death_is_reported():
         list(map_batches(_square_or_die, iter([[12, 13]]), 1, 1))
 
 
+def _stuck_unless_first(batch: list[int]) -> list[int]:
+    """The first batch returns; any other ignores SIGTERM and never ends, like a worker stuck in C code."""
+    import time
+
+    if batch[0] == 0:
+        return batch
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(1)
+
+
+def test_a_worker_that_never_ends_is_killed_when_its_pool_shuts_down(monkeypatch):
+    import multiprocessing
+    import time
+
+    from claimhouse import parallel
+
+    monkeypatch.setattr(parallel, "STOP_GRACE", 1.0)
+    results = map_batches(_stuck_unless_first, iter([[0], [1], [2]]), 2, 3)
+    assert next(results) == [0]
+    started = time.monotonic()
+    results.close()  # the caller stops reading (an error, a cancelled run): the pool shuts down
+    assert time.monotonic() - started < 15
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert multiprocessing.active_children() == []  # none left to hang the interpreter at exit
+
+
 ARTICLE = ("The defence minister said on Tuesday that {n} convoys had reached the border town. "
            "Officials in the capital said the talks would resume next week, according to the ministry. {marker}\n")
 
