@@ -394,3 +394,62 @@ def test_an_unknown_outlet_is_null_in_every_mart_and_counts_once_per_document(tm
             if hits:
                 labelled.append((table, column))
         assert not labelled
+
+
+def test_the_story_mart_rebuilds_only_changed_clusters_and_equals_a_whole_build(tmp_path, monkeypatch):
+    """marts.story_clusters after each round of new, retracted, renamed and copied documents: built for the
+    clusters whose inputs changed, it holds the same rows as a whole build, and it rebuilt few of them."""
+    rng = np.random.default_rng(5)
+    embedder = _TopicEmbedder()
+    path = steps.MARTS_DIR / "60_story_clusters.sql"
+    built: list[tuple[bool, int]] = []
+    real = steps._build_story_mart
+
+    def spy(con, p, whole, since):
+        n = real(con, p, whole, since)
+        built.append((whole, n))
+        return n
+
+    monkeypatch.setattr(steps, "_build_story_mart", spy)
+    monkeypatch.setattr(steps, "STORY_MART_SLICE", 7)  # several slices even on a small corpus
+    variant = 0
+    with connect(tmp_path / "w.duckdb") as con:
+        for round_ in range(6):
+            for d in range(10 if round_ < 5 else 2):
+                doc = f"r{round_}d{d}"
+                con.execute("""insert into staging.documents (doc_id, source_path, source_format, outlet,
+                                   published_at, text, text_sha256, word_count, cleaned_at)
+                               values (?, ?, 'text', ?, ?, 'x', ?, 1, now())""",
+                            [doc, f"{doc}.txt", f"o{d % 4}.com" if d % 5 else None,
+                             f"2025-03-{1 + round_ * 4 + d % 4:02d}", doc])
+                for c in range(int(rng.integers(2, 5))):
+                    variant += 1
+                    topic = int(rng.integers(0, 12))
+                    cid = f"{doc}c{c}"
+                    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, ?, null, null,
+                                   null, ?, 0, 1, false, false, false)""",
+                                [cid, doc, f"Speaker {topic % 3}", f"t{topic} v{variant} claim"])
+                    if topic < 4:  # figures that differ: contradictions
+                        con.execute("""insert into core.quantities (quantity_id, doc_id, sentence_id, claim_id,
+                                           surface, value, normalized_unit, change, subject, start_char, end_char)
+                                       values (?, ?, 's', ?, 'n troops', ?, 'troop', '=', 'troops lost', 0, 1)""",
+                                    [f"q{cid}", doc, cid, int(rng.integers(1, 4)) * 1000])
+            if round_ == 2:
+                con.execute("update staging.documents set outlet = 'renamed.com' where doc_id = 'r0d1'")
+            if round_ == 3:
+                con.execute("delete from core.claims where doc_id in ('r1d2', 'r2d3')")
+                con.execute("delete from staging.documents where doc_id in ('r1d2', 'r2d3')")
+            if round_ == 4:
+                con.execute("update staging.documents set duplicate_of = 'r0d0' where doc_id = 'r3d6'")
+            steps.link_stories(con, embedder=embedder)
+            assert steps.build_mart(con, path).rebuilt
+            incremental = con.execute("select * from marts.story_clusters order by cluster_id").fetchall()
+            steps.build_mart(con, path, force=True)
+            whole = con.execute("select * from marts.story_clusters order by cluster_id").fetchall()
+            assert incremental == whole, (round_, [str(a) + ' != ' + str(b) for a, b in zip(incremental, whole) if a != b][:1])
+        assert [whole for whole, _ in built] == [True, True] + [False, True] * 5  # each round: incremental, then forced
+        clusters = con.execute("select count(*), sum(contradictions) from marts.story_clusters").fetchone()
+        assert clusters[0] > 10 and clusters[1] > 0  # real stories, with contradictions among them
+        changed = [n for whole, n in built[1:] if not whole]
+        assert max(changed[-1:]) < clusters[0]  # the last round (two documents) rebuilt only what they touched
+        assert steps.build_mart(con, path).rebuilt is False  # nothing new: nothing rebuilt

@@ -1,7 +1,25 @@
 -- marts.story_clusters: the same claim told in several documents (paraphrases), with who carried it first and what contradicts it.
 -- Copies of the same story (staging.documents.duplicate_of set) count once; a document without a known outlet counts as an outlet of its own
 -- in `outlets`, and its outlet is NULL wherever one is shown (as in every mart).
-CREATE OR REPLACE TABLE marts.story_clusters AS
+-- Built for the clusters listed in the temporary table story_cluster_scope (claimhouse.steps.build_mart): all of them
+-- on a first build, in slices; after that only those whose members, their documents or their contradictions changed.
+CREATE TABLE IF NOT EXISTS marts.story_clusters (
+    cluster_id       VARCHAR,
+    claim            VARCHAR,
+    claims           BIGINT,
+    documents        BIGINT,
+    outlets          BIGINT,
+    outlet_names     VARCHAR[],
+    first_outlet     VARCHAR,
+    first_date       DATE,
+    last_date        DATE,
+    speakers         VARCHAR[],
+    told_as          STRUCT(claim VARCHAR, speaker VARCHAR, outlet VARCHAR, date DATE)[],
+    contradictions   BIGINT,
+    contradicted_by  STRUCT(claim VARCHAR, speaker VARCHAR, outlet VARCHAR, date DATE)[]
+);
+DELETE FROM marts.story_clusters WHERE cluster_id IN (SELECT cluster_id FROM story_cluster_scope);
+INSERT INTO marts.story_clusters
 WITH members AS (
     SELECT s.cluster_id, c.claim_id, c.doc_id, c.content_text, c.claim_type, c.source_canonical,
            coalesce(d.outlet, 'doc:' || d.doc_id) AS outlet_key,  -- counts an unknown outlet once per document
@@ -10,7 +28,7 @@ WITH members AS (
     FROM core.story_clusters s
     JOIN core.claims c USING (claim_id)
     JOIN staging.documents d USING (doc_id)
-    WHERE d.duplicate_of IS NULL
+    WHERE d.duplicate_of IS NULL AND s.cluster_id IN (SELECT cluster_id FROM story_cluster_scope)
 ),
 kept AS (  -- clusters still told in two documents once copies are left out
     SELECT * FROM members
