@@ -499,6 +499,15 @@ def retract_superseded(con: duckdb.DuckDBPyConnection) -> int:
     return len(stale)
 
 
+def _id_list(ids: Sequence[str]) -> str:
+    """``(?, ?, ...)``: one parameter marker per id, for ``doc_id in (...)`` lookups of a batch's rows.
+
+    DuckDB finds a constant IN list through the table's key index. ``in (select unnest(?))`` is a join
+    that reads the whole table: at a million claims the clean step's loads read 1.4 GB of page bytes
+    into the buffer pool and took 20 s for 1,005 documents, against 184 MB and 1.2 s this way."""
+    return "(" + ", ".join("?" * len(ids)) + ")"
+
+
 _CORE_ROWS = ("core.quantities", "core.entities", "core.claims", "core.sentences", "core.analysed_documents")
 
 
@@ -530,8 +539,8 @@ def quarantine_documents(con: duckdb.DuckDBPyConnection, stage: str,
     ids = sorted(failing)
     ts = now()
     with transaction(con):
-        paths = dict(con.execute("select doc_id, source_path from raw.documents where doc_id in (select unnest(?))",
-                                 [ids]).fetchall())
+        paths = dict(con.execute(f"select doc_id, source_path from raw.documents where doc_id in {_id_list(ids)}",
+                                 ids).fetchall()) if ids else {}
         quarantine(con, [{"source_path": paths.get(d, ""), "doc_id": d, "stage": stage, "reason": failing[d][0],
                           "detail": failing[d][1], "seen_at": ts} for d in ids])
         _remove_documents(con, ids, stage)
@@ -645,8 +654,8 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResul
                               CLEAN_BATCH_BYTES)
 
     def load(ids: list[str]) -> list[tuple[str, str, bytes, str | None]]:
-        return con.execute("select doc_id, source_path, content, encoding from raw.documents where doc_id in (select unnest(?)) "
-                           "order by ingested_at, doc_id", [ids]).fetchall()
+        return con.execute("select doc_id, source_path, content, encoding from raw.documents "
+                           f"where doc_id in {_id_list(ids)} order by ingested_at, doc_id", ids).fetchall()
 
     new_ids: list[str] = []
     def crashed(item: tuple, how: str) -> dict:
@@ -803,7 +812,7 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
     foreign = [d for d, lang, _ in pending if lang and lang not in ENGLISH]
     if foreign:
         rows = con.execute("select doc_id, source_path, language from staging.documents "
-                           "where doc_id in (select unnest(?))", [foreign]).fetchall()
+                           f"where doc_id in {_id_list(foreign)}", foreign).fetchall()
         result.quarantined += quarantine(con, [
             {"source_path": p, "doc_id": d, "stage": "core", "reason": "unsupported_language",
              "detail": f"language '{lang}': claims, quantities and entities are extracted from English only",
@@ -814,8 +823,8 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
     id_batches = _size_chunks([d for d, _ in todo], [n for _, n in todo], ANALYSE_BATCH, ANALYSE_BATCH_CHARS)
 
     def load(batch_ids: list[str]) -> list[tuple[str, str]]:
-        return con.execute("select doc_id, text from staging.documents where doc_id in (select unnest(?)) "
-                           "order by doc_id", [batch_ids]).fetchall()
+        return con.execute(f"select doc_id, text from staging.documents where doc_id in {_id_list(batch_ids)} "
+                           "order by doc_id", batch_ids).fetchall()
 
     def crashed(item: tuple, how: str) -> dict:
         return {"ok": False, "doc_id": item[0], "reason": "worker_crashed",
@@ -860,7 +869,8 @@ _NAME_POOL = """
            case when source_kind in ('person', 'pronoun') then 'PERSON' else 'ORG' end, count(*)
     from core.claims
     where source_canonical is not null and source_kind in ('person', 'pronoun', 'organization', 'publication')
-    group by all"""
+    group by all
+    order by all"""  # resolve_names breaks ties by order: a table of many row groups is scanned in parallel
 
 
 def resolve_entity_names(con: duckdb.DuckDBPyConnection) -> int:
