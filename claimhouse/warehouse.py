@@ -26,9 +26,10 @@ MARTS_DIR = WAREHOUSE_DIR / "marts"
 
 # DuckDB's own default lets its buffer pool take 80% of the machine's memory (9.9 GB at a million claims
 # in benchmarks/scale.py, most of it cached pages of core.claim_embeddings). The pipeline's connections are
-# held to CLAIMHOUSE_DUCKDB_MEMORY_LIMIT (default 1GB: every step of a run adding 1,000 pages to a million
-# claims fits; larger joins and sorts spill to disk beside the warehouse); "default" leaves DuckDB's own limit.
-MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_DUCKDB_MEMORY_LIMIT", "1GB")
+# held to CLAIMHOUSE_DUCKDB_MEMORY_LIMIT (default 2GB; at 1GB the marts.timeline build ran out of memory
+# at a million claims: "failed to pin block of size 256.0 KiB (953.6 MiB/953.6 MiB used)"; larger joins and
+# sorts spill to disk beside the warehouse); "default" leaves DuckDB's own limit.
+MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_DUCKDB_MEMORY_LIMIT", "2GB")
 
 # Rows per row group of what the pipeline writes (CLAIMHOUSE_DUCKDB_ROW_GROUP_SIZE). DuckDB appends new rows
 # to a table's last row group while it has room, and a checkpoint rewrites that row group whole. With its
