@@ -1562,12 +1562,13 @@ def _build_story_mart(con: duckdb.DuckDBPyConnection, path: Path, whole: bool, s
             union
             select distinct cluster_id from core.story_clusters where clustered_at > ?""", [since])
     n, = con.execute("select count(*) from _story_scope").fetchone()
+    size = max(1, STORY_MART_SLICE)
     con.execute("""create or replace temp table _story_slices as
                    select cluster_id, (row_number() over (order by cluster_id) - 1) // ? as slice
-                   from _story_scope""", [max(1, STORY_MART_SLICE)])
-    for start in range(0, max(n, 1), max(1, STORY_MART_SLICE)):
+                   from _story_scope""", [size])
+    for slice_ in range(max(1, -(-n // size))):  # once even with nothing in scope: the mart table exists
         con.execute("create or replace temp table story_cluster_scope as "
-                    "select cluster_id from _story_slices where slice = ?", [start // max(1, STORY_MART_SLICE)])
+                    "select cluster_id from _story_slices where slice = ?", [slice_])
         run_script(con, path)
     con.execute("delete from meta.story_cluster_inputs where cluster_id in (select cluster_id from _story_scope)")
     con.execute("""insert into meta.story_cluster_inputs
