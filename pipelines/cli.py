@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -234,27 +235,36 @@ def _write_rows(fmt: str, names: list[str], rows: list[tuple], width: int) -> No
                     out.write(f"{name.ljust(label)} | {v if len(v) <= room else v[:room - 1] + '…'}\n")
             return
         table = Table(show_lines=False)
-        for name, w in zip(names, widths):
-            table.add_column(name, no_wrap=True, overflow="ellipsis", width=w)
+        for i, (name, w) in enumerate(zip(names, widths)):
+            numeric = any(r[i] for r in cells) and all(_NUMBER.match(r[i]) for r in cells if r[i])
+            table.add_column(name, no_wrap=True, overflow="ellipsis", width=w, justify="right" if numeric else "left")
         for r in cells:
             table.add_row(*r)
         console.print(table)
 
 
+# values a table never cuts: numbers, dates and times (a cut "2025-…" or "1,2…" says nothing)
+_WHOLE = re.compile(r"^[-+]?[\d.,:eE%]+$|^\d{4}-\d\d-\d\d([ T][\d:.]+)?([+-]\d\d(:?\d\d)?)?$")
+_NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?([eE][-+]?\d+)?$")
+_TEXT_FLOOR = 8  # a text column gives way down to this many characters (or its header)
+
+
 def _fit_widths(names: list[str], cells: list[list[str]], widest: int, total: int) -> list[int] | None:
     """Column widths that fit a table into ``total`` characters: each column as wide as its longest value
-    (at most ``widest``), and when that is too wide, the longest columns give way first, never below their
-    header or their short values (dates, numbers: 24 characters or fewer). None when even that does not fit."""
+    (at most ``widest``). When that is too wide, the column with the most room to give shrinks first, one
+    character at a time, so long text columns share what is left; headers, numbers and dates are never
+    cut, and other text not below 8 characters. None when even that does not fit."""
     natural, floor = [], []
     for i, name in enumerate(names):
-        values = [len(r[i]) for r in cells]
-        natural.append(max([len(name), *values]) if values else len(name))
-        natural[-1] = min(natural[-1], max(widest, len(name)))
-        floor.append(min(natural[-1], max([len(name), *[v for v in values if v <= 24]])))
+        values = [r[i] for r in cells]
+        longest = max([len(name), *map(len, values)])
+        natural.append(min(longest, max(widest, len(name))))
+        whole = [len(v) for v in values if v and _WHOLE.match(v)]
+        floor.append(min(natural[-1], max([len(name), _TEXT_FLOOR, *whole])))
     room = total - (3 * len(names) + 1)  # borders and padding of a box table
     widths = list(natural)
     while sum(widths) > room:
-        wide = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
+        wide = max(range(len(widths)), key=lambda i: (widths[i] - floor[i], widths[i]))
         if widths[wide] <= floor[wide]:
             return None  # the terminal is narrower than the headers and short values: show records instead
         widths[wide] -= 1

@@ -90,3 +90,19 @@ def test_too_many_columns_for_the_terminal_show_one_record_per_block(seeds_run):
     assert max(len(line) for line in lines) <= 70
     assert any(line.startswith("first_date") and "2025-" in line for line in lines)
     assert any(line.startswith("speaker ") and "Angelica Evans" in line for line in lines)
+
+
+def test_long_text_columns_share_the_room_and_numbers_and_dates_stay_whole():
+    """At 80 columns a long title does not give all the room to an id: text columns shrink together, down
+    to 8 characters; a timestamp and a count keep every character."""
+    from pipelines.cli import _fit_widths
+
+    names = ["doc_id", "title", "published_at", "claims"]
+    cells = [["d3acabda6a01ae5e1d379", "Russia escalates its attacks as Trump pushes for a deal over Kursk",
+              "2025-02-08 11:38:30", "12,345"],
+             ["d5dc9ce96bf365abdf69e", "As Trump pushes for talks", "", "7"]]
+    widths = _fit_widths(names, cells, 60, 80)
+    assert sum(widths) + 3 * len(names) + 1 <= 80
+    assert widths[2] == len("2025-02-08 11:38:30") and widths[3] == len("claims")
+    assert abs(widths[0] - widths[1]) <= 1 and widths[1] >= 8  # the id and the title share the rest
+    assert _fit_widths(names, cells, 60, 40) is None  # narrower than headers and dates: records instead
