@@ -52,6 +52,7 @@ Assertions
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -1195,6 +1196,8 @@ def _make_claim(ctx: _Ctx, c: _Cand) -> Claim | None:
         is_hedged=_is_hedged(ctx, c.cue_lemma, frags, (cue_start, cue_end)),
         is_negated=_is_negated(c.verb, c.src) if c.verb is not None else False,
     )
+    if src_text is not None:
+        claim.source_start, claim.source_end = doc[c.src_range[0]].idx, doc[c.src_range[1] - 1].idx + len(doc[c.src_range[1] - 1].text)
     return claim
 
 
@@ -1219,8 +1222,28 @@ def _assertions(ctx: _Ctx, covered: set[int]) -> list[Claim]:
     return out
 
 
-def extract_claims(doc: Doc, sentences: list[Sentence]) -> list[Claim]:
-    """Attributions and unattributed assertions of one parsed document, in text order."""
+# Which attributions a document gets (CLAIMHOUSE_ATTRIBUTIONS): 'combined' (the rules', and the trained
+# model's where the rules found none), 'model' or 'rules'. Chosen on held-out train articles
+# (claimhouse/attribution/train.py); without a shipped model, the rules.
+ATTRIBUTIONS = os.environ.get("CLAIMHOUSE_ATTRIBUTIONS", "combined")
+
+
+def _with_model(ctx: _Ctx, rules: list[Claim], mode: str) -> list[Claim]:
+    if mode == "rules":
+        return rules
+    from .attribution import model as am
+    from .attribution.combine import choose, make_claims
+
+    model = am.load()
+    if model is None:
+        return rules
+    kept, linked = choose(model, ctx.doc, rules, mode)
+    return sorted(kept + make_claims(ctx, linked, model.name), key=lambda c: (c.content_start, c.cue_start or 0))
+
+
+def extract_claims(doc: Doc, sentences: list[Sentence], attributions_from: str | None = None) -> list[Claim]:
+    """Attributions and unattributed assertions of one parsed document, in text order. ``attributions_from``
+    ('rules', 'model', 'combined'; default CLAIMHOUSE_ATTRIBUTIONS) says which attributions it keeps."""
     ctx = _build_ctx(doc, sentences)
     cands = _find_candidates(ctx) + _paragraph_candidates(ctx)
     attributions: list[Claim] = []
@@ -1247,6 +1270,7 @@ def extract_claims(doc: Doc, sentences: list[Sentence]) -> list[Claim]:
     contents = [(cl.content_start, cl.content_end, i) for i, cl in enumerate(attributions)]
     attributions = [cl for i, (cl, lem) in enumerate(zip(attributions, lemmas))
                     if lem in lx.NESTED_CUES or not any(a <= cl.cue_start < b and j != i for a, b, j in contents)]
+    attributions = _with_model(ctx, attributions, attributions_from or ATTRIBUTIONS)
     covered: set[int] = set()
     for cl in attributions:
         for a, b in ((cl.content_start, cl.content_end), (cl.cue_start, cl.cue_end)):

@@ -80,6 +80,10 @@ class Claim:
     is_direct_quote: bool = False
     is_hedged: bool = False
     is_negated: bool = False
+    source_start: int | None = None  # offsets of the source span as written (not stored)
+    source_end: int | None = None
+    model: str = "rules"  # what found the claim: 'rules', or the attribution model's name
+    confidence: float | None = None  # the model's confidence in the whole attribution; None for rules
 
 
 @dataclass

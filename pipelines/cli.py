@@ -2,6 +2,7 @@
 
     claimhouse run [--seeds DIR] [--warehouse PATH] [--workers N]
     claimhouse sql "select * from marts.speakers limit 5" [--warehouse PATH] [--live] [--format csv|json|markdown]
+    claimhouse train-attributions [--train FOLDER] [--dev FOLDER]
 """
 from __future__ import annotations
 
@@ -337,6 +338,15 @@ def main(argv: list[str] | None = None) -> int:
                      help="DEBUG also prints the Python traceback of a failed query (default: the database's "
                           "message only)")
     sql.set_defaults(fn=cmd_sql)
+    train = sub.add_parser("train-attributions", add_help=False,
+                           help="rebuild the attribution model from PolNeAR's train split (--help for its options)")
+    train.set_defaults(fn=None)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "train-attributions":  # its own options: claimhouse/attribution/train.py
+        from claimhouse.attribution.train import main as train_main
+
+        return train_main(argv[1:])
     args = ap.parse_args(argv)
     return args.fn(args)
 

@@ -100,8 +100,12 @@ CREATE TABLE IF NOT EXISTS core.claims (
     content_end      INTEGER NOT NULL,
     is_direct_quote  BOOLEAN NOT NULL,
     is_hedged        BOOLEAN NOT NULL,
-    is_negated       BOOLEAN NOT NULL
+    is_negated       BOOLEAN NOT NULL,
+    model            TEXT,
+    confidence       DOUBLE
 );
+ALTER TABLE core.claims ADD COLUMN IF NOT EXISTS model TEXT;
+ALTER TABLE core.claims ADD COLUMN IF NOT EXISTS confidence DOUBLE;
 
 CREATE TABLE IF NOT EXISTS core.quantities (
     quantity_id     TEXT PRIMARY KEY,
