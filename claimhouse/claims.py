@@ -558,7 +558,10 @@ def _publication_name(ctx: _Ctx, name: str) -> str:
 
 
 def _is_publication(name: str) -> bool:
-    return any(w in lx.PUBLICATION_WORDS for w in re.findall(r"[a-z]+", name.lower()))
+    words = re.findall(r"[a-z]+", name.lower())
+    if words == ["kyiv"]:  # the city (or its government); "Kyiv Independent" and "Kyiv Post" are outlets
+        return False
+    return any(w in lx.PUBLICATION_WORDS for w in words)
 
 
 def _resolve_source(ctx: _Ctx, src: Token, lo: int, hi: int, pos: int) -> tuple[str | None, str | None, str | None]:
@@ -1241,6 +1244,13 @@ def _with_model(ctx: _Ctx, rules: list[Claim], mode: str) -> list[Claim]:
     return sorted(kept + make_claims(ctx, linked, model.name), key=lambda c: (c.content_start, c.cue_start or 0))
 
 
+def _covered_share(c: Claim, sent: Sentence) -> float:
+    """Share of the sentence's characters inside the claim's cue and content span."""
+    lo = max(sent.start_char, min(c.content_start, c.cue_start if c.cue_start is not None else c.content_start))
+    hi = min(sent.end_char, max(c.content_end, c.cue_end if c.cue_end is not None else c.content_end))
+    return max(0, hi - lo) / max(1, sent.end_char - sent.start_char)
+
+
 def extract_claims(doc: Doc, sentences: list[Sentence], attributions_from: str | None = None) -> list[Claim]:
     """Attributions and unattributed assertions of one parsed document, in text order. ``attributions_from``
     ('rules', 'model', 'combined'; default CLAIMHOUSE_ATTRIBUTIONS) says which attributions it keeps."""
@@ -1275,7 +1285,14 @@ def extract_claims(doc: Doc, sentences: list[Sentence], attributions_from: str |
     for cl in attributions:
         for a, b in ((cl.content_start, cl.content_end), (cl.cue_start, cl.cue_end)):
             s0, s1 = ctx.sent_of_char(a), ctx.sent_of_char(max(a, b - 1))
-            covered.update(ctx.sentences[i].sentence_index for i in range(s0, s1 + 1)) if ctx.sentences else None
+            if not ctx.sentences:
+                continue
+            for i in range(s0, s1 + 1):
+                sent = ctx.sentences[i]
+                # the model's attributions replace a sentence's assertion only where they cover most of it
+                # ("as Trump continued his calls for negotiations, Zelensky made it clear ..." stays an assertion)
+                if cl.model == "rules" or _covered_share(cl, sent) >= 0.5:
+                    covered.add(sent.sentence_index)
     claims = attributions + _assertions(ctx, covered)
     claims.sort(key=lambda c: (c.sentence_index, c.content_start))
     return claims

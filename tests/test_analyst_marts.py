@@ -67,7 +67,7 @@ def _tiny_warehouse() -> duckdb.DuckDBPyConnection:
                     [doc, path, text, dup])
         con.execute("insert into core.sentences values (?, ?, 0, 0, 0, 46, ?), (?, ?, 0, 1, 47, 76, ?)",
                     [f"{doc}:s0", doc, text[:46], f"{doc}:s1", doc, text[47:76]])
-        con.execute("""insert into core.claims values
+        con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values
             (?, ?, ?, 'attribution', 'ISW analyst Jane Roe', 'Jane Roe', 'person', 'ISW analyst', 'said',
              '300 tanks were lost', 26, 45, false, false, false),
             (?, ?, ?, 'assertion', null, null, null, null, null, 'Officials say 12 drones fell', 47, 75, false, true,
@@ -131,5 +131,6 @@ def test_outlets_list_the_sources_they_cite(wh):
     cited = dict(query(wh, "select outlet, cited_sources from marts.outlets"))
     assert {"Angelica Evans", "Ukrainian General Staff", "Institute for the Study of War"} <= \
         set(cited["digitaltradecenter.com"])
-    assert cited["THE AMERICA ONE NEWS"] == ["The Telegraph"]
+    # Kyiv: "Kyiv hoped to 'galvanise international support ...'", an attribution of the trained model
+    assert cited["THE AMERICA ONE NEWS"] == ["Kyiv", "The Telegraph"]
     assert not {"he", "she", "He", "She"} & set(cited["digitaltradecenter.com"])

@@ -46,7 +46,7 @@ def test_a_half_written_index_file_is_rebuilt(tmp_path, caplog):
 
 def _claim(con, claim_id: str, doc_id: str, text: str) -> None:
     """An assertion of ``doc_id`` whose content is ``text``."""
-    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+    con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, null, null, null,
                    null, ?, 0, 1, false, false, false)""", [claim_id, doc_id, text])
 
 

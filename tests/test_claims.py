@@ -91,7 +91,9 @@ def test_claims_in_text_order_and_no_assertion_on_attributed_sentence(seed_claim
     for prefix, (_, claims) in seed_claims.items():
         idx = [c.sentence_index for c in claims]
         assert idx == sorted(idx), prefix
-        attributed = {c.sentence_index for c in attributions(claims)}
+        # a sentence with an attribution of the rules is no assertion; one of the model's replaces the
+        # assertion only when it covers most of the sentence (claims._covered_share)
+        attributed = {c.sentence_index for c in attributions(claims) if c.model == "rules"}
         for c in claims:
             if c.claim_type == "assertion":
                 assert c.sentence_index not in attributed, (prefix, c.content_text)

@@ -51,7 +51,7 @@ def _load_good_rows(con: duckdb.DuckDBPyConnection) -> None:
         "insert into core.sentences values ('s1', 'd1', 0, 0, 0, ?, ?), ('s2', 'd1', 1, 1, ?, ?, ?)",
         [len(S1), S1, s2, s2 + len(S2), S2])
     con.execute(
-        "insert into core.claims values"
+        "insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values"
         " ('c1', 'd1', 's1', 'attribution', 'Kyiv’s mayor', 'Kyiv’s mayor', 'person', 'mayor', 'said',"
         "  'the bridge was hit', 18, 36, false, false, false),"
         " ('c2', 'd1', 's2', 'assertion', null, null, null, null, null, 'Prices rose 5% in May', ?, ?, false, false, false)",
@@ -76,7 +76,7 @@ def _load_good_rows(con: duckdb.DuckDBPyConnection) -> None:
         "  timestamp '2024-05-02 10:00', 'en', ?, ?, 7, null, now())", [S1, "ef" * 32])
     con.execute("insert into core.sentences values ('s4', 'd4', 0, 0, 0, ?, ?)", [len(S1), S1])
     con.execute(
-        "insert into core.claims values ('c4', 'd4', 's4', 'attribution', 'Kyiv’s mayor', 'Kyiv’s mayor', 'person',"
+        "insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values ('c4', 'd4', 's4', 'attribution', 'Kyiv’s mayor', 'Kyiv’s mayor', 'person',"
         " 'mayor', 'said', 'the bridge was hit', 18, 36, false, false, false)")
     con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'all-MiniLM-L6-v2',
                    list_transform(range(384), i -> 0.05)::float[384], now(), null, null from core.claims""")
@@ -108,7 +108,7 @@ def bad_warehouse() -> duckdb.DuckDBPyConnection:
         " timestamp '1885-01-01', 'EN', 'Hello <b class=\"x\">world</b>\nSUBSCRIBE TO US', ?, 3, 'd_missing', now())", [SHA])
     con.execute("insert into core.sentences values ('s_bad_offsets', 'd1', 0, 0, 1, 6, 'nope!'),"
                 " ('s_orphan', 'd_gone', 0, 0, 0, 3, 'abc')")
-    con.execute("insert into core.claims values ('c_nocue', 'd1', 's_nowhere', 'attribution', 'he', null, null,"
+    con.execute("insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values ('c_nocue', 'd1', 's_nowhere', 'attribution', 'he', null, null,"
                 " null, null, 'x', 0, 1, false, false, false)")
     con.execute("insert into core.quantities values ('q_inf', 'd1', 's2', 'c_missing', 'lots', 'inf'::double,"
                 " null, null, null, 'lots', null, 0, 1)")

@@ -123,7 +123,7 @@ def _warehouse(path) -> None:
                   ("c5", "d2", "Russia lost 20,000 troops in Kursk."),
                   ("c6", "d3", "POISON Kyiv sees Kursk as a bargaining chip.")]
         for cid, doc, text in claims:
-            con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null, null, ?,
+            con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, null, null, null, null, ?,
                            0, 1, false, false, false)""", [cid, doc, text])
         for qid, cid, value in (("q4", "c4", 40_000), ("q5", "c5", 20_000)):
             con.execute("""insert into core.quantities (quantity_id, doc_id, sentence_id, claim_id, surface, value,
@@ -186,7 +186,7 @@ def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embed
     _warehouse(wh)
     with connect(wh) as con:
         con.execute("delete from core.claims where claim_id = 'c6'")
-        con.execute("""insert into core.claims values ('c7', 'd3', 's', 'assertion', null, null, null, null, null,
+        con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values ('c7', 'd3', 's', 'assertion', null, null, null, null, null,
                        'Kyiv sees  Kursk as a “bargaining chip” in future peace negotiations.', 0, 1, false, false, false)""")
         con.execute("""update core.claims set content_text = 'Kyiv sees Kursk as a "bargaining chip" in future peace negotiations.'
                        where claim_id = 'c1'""")
@@ -204,7 +204,7 @@ def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embed
         con.execute("""insert into staging.documents (doc_id, source_path, source_format, outlet, published_at,
                            text, text_sha256, word_count, cleaned_at)
                        values ('d4', 'd.txt', 'text', 'd4.com', '2025-03-16', 'x', 'x', 1, now())""")
-        con.execute("""insert into core.claims values
+        con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values
             ('c8', 'd4', 's', 'assertion', null, null, null, null, null, 'Spot gold was marginally higher at $1,271.2 an ounce.', 0, 1, false, false, false),
             ('c9', 'd4', 's', 'assertion', null, null, null, null, null, 'The harvest in Kherson was the worst in a decade.', 0, 1, false, false, false)""")
         later = _Counting(embedder)
@@ -222,7 +222,7 @@ def test_story_suites_catch_bad_rows(tmp_path):
 
     con = duckdb.connect(":memory:")
     con.execute(SCHEMA_SQL.read_text())
-    con.execute("""insert into core.claims values
+    con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values
         ('c1', 'd1', 's', 'assertion', null, null, null, null, null, 'x', 0, 1, false, false, false),
         ('c2', 'd1', 's', 'assertion', null, null, null, null, null, 'y', 0, 1, false, false, false)""")
     con.execute("""insert into core.claim_embeddings select claim_id, doc_id, 'm', list_transform(range(384), x -> 0.0)::float[384], now(), null, null
@@ -291,7 +291,7 @@ def test_incremental_clusters_equal_a_full_rebuild(tmp_path):
                 for c in range(int(rng.integers(2, 6))):
                     variant += 1
                     topic = int(rng.integers(0, 30))
-                    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                    con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, null, null, null,
                                    null, ?, 0, 1, false, false, false)""",
                                 [f"{doc}c{c}", doc, f"t{topic} v{variant} claim"])
             if round_ in (3, 5):  # retract two earlier documents
@@ -320,7 +320,7 @@ def test_a_component_too_large_is_reclustered_only_around_the_new_claims(tmp_pat
     with connect(tmp_path / "w.duckdb") as con:
         def store(claims, rows):
             for c in claims:
-                con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, null, null, null,
                                null, 'x', 0, 1, false, false, false)""", [c, "d_" + c])
             con.executemany("insert into core.claim_pairs values (?, ?, ?, 'paraphrase')", rows)
         store([c for m in groups.values() for c in m], pairs)
@@ -347,12 +347,12 @@ def test_a_story_step_stopped_before_the_clusters_is_finished_by_the_next_run(tm
         with connect(tmp_path / f"{name}.duckdb") as con:
             for d in range(8):
                 for c in range(3):
-                    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                    con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, null, null, null,
                                    null, ?, 0, 1, false, false, false)""",
                                 [f"d{d}c{c}", f"d{d}", f"t{c} v{d * 3 + c} claim"])
             steps.link_stories(con, embedder=embedder)  # first run: clusters built
             for c in range(3):
-                con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, null, null, null,
+                con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, null, null, null,
                                null, ?, 0, 1, false, false, false)""", [f"d9c{c}", "d9", f"t{c} v{90 + c} claim"])
             if name == "stopped":
                 real = steps.update_story_clusters
@@ -426,7 +426,7 @@ def test_the_story_mart_rebuilds_only_changed_clusters_and_equals_a_whole_build(
                     variant += 1
                     topic = int(rng.integers(0, 12))
                     cid = f"{doc}c{c}"
-                    con.execute("""insert into core.claims values (?, ?, 's', 'assertion', null, ?, null, null,
+                    con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, ?, null, null,
                                    null, ?, 0, 1, false, false, false)""",
                                 [cid, doc, f"Speaker {topic % 3}", f"t{topic} v{variant} claim"])
                     if topic < 4:  # figures that differ: contradictions

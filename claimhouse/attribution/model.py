@@ -2,8 +2,8 @@
 linking step that makes attributions of the tagged spans.
 
 Tags: ``B-S``/``I-S`` source, ``B-C``/``I-C`` cue, ``B-T``/``I-T`` content, ``O``. Linking works paragraph by
-paragraph: each content span goes to the cue it hangs under in the parse, or else to the nearest cue; each
-source likewise; contents given to one cue are one attribution (PolNeAR's Content2); a cue without content is
+paragraph: each content span goes to the cue it hangs under in the parse, or else to the nearest cue of its
+sentence; each source likewise; contents given to one cue are one attribution (PolNeAR's Content2); a cue without content is
 no attribution. The confidence of an attribution is the mean marginal probability the tagger gives its
 tokens' labels."""
 from __future__ import annotations
@@ -123,7 +123,9 @@ def link(doc: Doc, spans: list[Span]) -> list[Linked]:
     cues = [Linked(s) for s in spans if s.role == "C"]
 
     def best(span: Span) -> Linked | None:
-        options = [c for c in cues if para[c.cue.lo] == para[span.lo]]
+        # a cue of the same sentence, or one the span hangs under in the parse
+        options = [c for c in cues if para[c.cue.lo] == para[span.lo]
+                   and (sent_of.get(c.cue.lo) == sent_of.get(span.lo) or _hangs_under(doc, span, c.cue))]
         if not options:
             return None
 
