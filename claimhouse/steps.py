@@ -30,8 +30,7 @@ import polars as pl
 from . import neardup, progress
 from .parallel import map_batches, maybe_crash
 from .types import RejectedInput
-from .warehouse import (MARTS_DIR, STORY_MEMORY_LIMIT, append, count, memory_limit, release_free_memory, run_script,
-                        table_fingerprint, transaction)
+from .warehouse import MARTS_DIR, append, count, release_free_memory, run_script, table_fingerprint, transaction
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # larger files are quarantined unread (reason too_large)
 MAX_TEXT_CHARS = 500_000  # longer clean texts are quarantined (reason too_long): parsing cost explodes
@@ -994,13 +993,7 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
     HNSW index beside the warehouse (claimhouse/ann.py), and their exact cosine similarity from the
     stored vectors; the clusters are updated where new or removed claims touch them. Batches hold whole
     documents, and a document with a claim that cannot be embedded goes to quarantine whole (stage 'stories').
-    The step runs under DuckDB's memory limit for it (warehouse.STORY_MEMORY_LIMIT): the index shares the process.
     """
-    with memory_limit(con, STORY_MEMORY_LIMIT):
-        return _link_stories(con, workers, embedder)
-
-
-def _link_stories(con: duckdb.DuckDBPyConnection, workers: int, embedder) -> StepResult:
     from . import ann, stories
 
     result = StepResult("stories", extra={"pairs_written": 0, "clusters": 0, "pruned": 0})

@@ -42,27 +42,6 @@ ROW_GROUP_SIZE = int(os.environ.get("CLAIMHOUSE_DUCKDB_ROW_GROUP_SIZE", "2048"))
 _RESERVED_ALIASES = {"memory", "temp", "system", "main"}
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.I)
 
-# The story step holds the claim index (about 550 MiB at a million claims) in the same process, and its
-# queries read narrow columns (keys, ids, the pairs of touched claims); it runs under a lower DuckDB limit
-# (CLAIMHOUSE_STORY_MEMORY_LIMIT, default 1GB) so that index and buffer pool together stay within the
-# process's budget. "default" keeps the connection's limit.
-STORY_MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_STORY_MEMORY_LIMIT", "1GB")
-
-
-@contextlib.contextmanager
-def memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None):
-    """Run the block with DuckDB's memory limit set to ``limit`` (a size such as ``1GB``), then restore it.
-    A limit that is not a size (``default``, empty) leaves the connection as it is."""
-    if not limit or not _MEMORY_RE.match(limit):
-        yield
-        return
-    con.execute(f"SET memory_limit = '{limit}'")  # a checked setting, not content
-    try:
-        yield
-    finally:  # back to the connection's own limit (current_setting rounds it: "1.8 GiB" for 2GB)
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'" if MEMORY_LIMIT and _MEMORY_RE.match(MEMORY_LIMIT)
-                    else "RESET memory_limit")
-
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the DuckDB file for writing and did not let go in time."""
