@@ -33,7 +33,6 @@ MODEL_NAME = "polnear-crf-1"
 
 def _parse(folder: Path, cache: Path | None, limit: int | None = None) -> list[tuple[str, object, list, list]]:
     """(name, doc, rule claims, gold attributions) of every article of ``folder``."""
-    import spacy  # noqa: F401 - the pipeline's model
     from spacy.tokens import DocBin
 
     from ..claims import extract_claims
