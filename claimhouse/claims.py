@@ -52,6 +52,7 @@ Assertions
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -1231,13 +1232,24 @@ def _assertions(ctx: _Ctx, covered: set[int]) -> list[Claim]:
 ATTRIBUTIONS = os.environ.get("CLAIMHOUSE_ATTRIBUTIONS", "combined")
 
 
+@functools.cache
+def _warn_once(message: str) -> None:
+    import logging
+
+    logging.getLogger(__name__).warning(message)
+
+
 def _with_model(ctx: _Ctx, rules: list[Claim], mode: str) -> list[Claim]:
     if mode == "rules":
         return rules
     from .attribution import model as am
     from .attribution.combine import choose, make_claims
 
-    model = am.load()
+    try:
+        model = am.load()
+    except Exception as exc:  # noqa: BLE001 - a broken model install must not quarantine every document
+        _warn_once(f"attribution model not loaded ({type(exc).__name__}: {exc}); using the rules only")
+        return rules
     if model is None:
         return rules
     kept, linked = choose(model, ctx.doc, rules, mode)

@@ -107,3 +107,14 @@ def test_core_claims_record_what_found_each_claim(seeds_run):
     if "rules" in by_model:
         assert by_model["rules"][3] == 0  # the rules give no confidence
     assert query(wh, "select count(*) from core.claims where claim_type = 'assertion' and model <> 'rules'") == [(0,)]
+
+
+def test_a_model_that_cannot_load_leaves_the_rules(monkeypatch):
+    """A broken install of the model (a missing library, a damaged file) costs the model's claims, not the
+    documents: extract_claims falls back to the rules."""
+    def broken(folder=None):
+        raise OSError("damaged model file")
+    monkeypatch.setattr(am, "load", broken)
+    claims = claims_of("The governor said on Tuesday that the bridge would reopen in May.", "combined")
+    said = [c for c in claims if c.claim_type == "attribution"]
+    assert said and all(c.model == "rules" for c in said)
