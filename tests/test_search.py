@@ -175,7 +175,7 @@ def test_an_updated_index_equals_a_full_rebuild(seeds_run, tmp_path):
                        from core.sentences order by sentence_id limit 2""")
         con.execute("""insert into core.claims select claim_id || 'x', doc_id, sentence_id, claim_type, 'Résumé Évans',
                        'Résumé Évans', source_kind, source_role, cue_text, 'Kursk is a bargaining chip, Évans said.',
-                       content_start, content_end, is_direct_quote, is_hedged, is_negated
+                       content_start, content_end, is_direct_quote, is_hedged, is_negated, model, confidence
                        from core.claims order by claim_id limit 1""")
         con.execute("delete from core.sentences where sentence_id = (select max(sentence_id) from core.sentences where sentence_id not like '%x')")
         built = {b.name: b for b in search.build_search_index(con)}
