@@ -16,7 +16,7 @@ from pathlib import Path
 from spacy.tokens import Doc
 
 from ..types import Claim
-from .features import doc_features, rule_labels
+from .features import doc_features, paragraphs, rule_labels
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CRF_FILE = "attribution.crfsuite"
@@ -88,15 +88,6 @@ def spans_of(labels: list[str], probs: list[float]) -> list[Span]:
     return [Span(r, lo, hi, sum(p) / len(p)) for r, lo, hi, p in out]
 
 
-def _para_index(doc: Doc) -> list[int]:
-    para, out = 0, []
-    for tok in doc:
-        out.append(para)
-        if "\n" in tok.text or "\n" in tok.whitespace_:
-            para += 1
-    return out
-
-
 def _hangs_under(doc: Doc, span: Span, cue: Span) -> bool:
     """Whether a token of ``span`` has an ancestor inside ``cue`` (within six steps)."""
     for i in range(span.lo, span.hi):
@@ -115,7 +106,7 @@ def _distance(a: Span, b: Span) -> int:
 
 
 def link(doc: Doc, spans: list[Span]) -> list[Linked]:
-    para = _para_index(doc)
+    para = {i: k for k, (lo, hi) in enumerate(paragraphs(doc)) for i in range(lo, hi)}  # tagged tokens only
     sent_of = {}
     for k, sent in enumerate(doc.sents):
         for i in range(sent.start, sent.end):
@@ -123,16 +114,16 @@ def link(doc: Doc, spans: list[Span]) -> list[Linked]:
     cues = [Linked(s) for s in spans if s.role == "C"]
 
     def best(span: Span) -> Linked | None:
-        # a cue of the same sentence, or one the span hangs under in the parse
-        options = [c for c in cues if para[c.cue.lo] == para[span.lo]
-                   and (sent_of.get(c.cue.lo) == sent_of.get(span.lo) or _hangs_under(doc, span, c.cue))]
-        if not options:
-            return None
-
-        def cost(c: Linked) -> tuple:
-            return (0 if _hangs_under(doc, span, c.cue) else 1,
-                    0 if sent_of.get(c.cue.lo) == sent_of.get(span.lo) else 1, _distance(span, c.cue))
-        return min(options, key=cost)
+        # a cue of the same sentence, or one the span hangs under in the parse; under it first, then nearest
+        options = []
+        for c in cues:
+            if para.get(c.cue.lo) != para.get(span.lo):
+                continue
+            under = _hangs_under(doc, span, c.cue)
+            same = sent_of.get(c.cue.lo) == sent_of.get(span.lo)
+            if under or same:
+                options.append(((0 if under else 1, 0 if same else 1, _distance(span, c.cue)), c))
+        return min(options, key=lambda o: o[0])[1] if options else None
 
     for s in spans:
         if s.role == "T":
