@@ -30,7 +30,7 @@ SELECT
     list({'value': value, 'value_max': value_max, 'change': change, 'surface': surface,
           'reported_by': reported_by, 'outlet_own': outlet_own, 'outlet': outlet,
           'published_date': published_date}
-         ORDER BY published_date NULLS LAST, value)                      AS reported,
+         ORDER BY published_date NULLS LAST, value, value_max NULLS FIRST, surface, reported_by, outlet, change)  AS reported,  -- a total order: the same list on every run
     CAST(min(published_date) AS DATE)                                    AS first_date,
     CAST(max(published_date) AS DATE)                                    AS last_date
 FROM f
