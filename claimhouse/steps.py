@@ -916,6 +916,32 @@ def resolve_entity_names(con: duckdb.DuckDBPyConnection) -> int:
 # ---------------------------------------------------------------- core: story links
 STORY_BATCH = 4096  # claims embedded and compared per transaction
 STORED_CHUNK = 50_000  # stored embeddings read at a time
+# DuckDB's memory limit while the story step embeds and compares (its queries there are key lookups and
+# appends): the claim index is in memory then, and at a million stored claims DuckDB's cached blocks
+# (567 MiB at the step's peak under the 2GB limit) made the run's peak 2,191 MiB
+STORY_LOOP_MEMORY_LIMIT = "320MB"
+
+
+@contextlib.contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str):
+    """DuckDB's memory limit lowered to ``limit`` (a constant of this module, not content) for the block,
+    then put back; DuckDB evicts cached blocks to fit (the table's blocks are on disk, so nothing is lost).
+    DuckDB shows a limit rounded ('2GB' reads '1.8 GiB'), so the limit the warehouse set on connecting is put
+    back as configured when it is the one that was in force, and the shown value otherwise."""
+    from .warehouse import MEMORY_LIMIT, _MEMORY_RE
+
+    def shown() -> str:
+        return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    before = shown()
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        if MEMORY_LIMIT and _MEMORY_RE.match(MEMORY_LIMIT):
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        if shown() != before:
+            con.execute(f"SET memory_limit = '{before}'")
 
 
 def _stored_embeddings(con: duckdb.DuckDBPyConnection):
@@ -1028,6 +1054,34 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
     rep = progress.reporter()
     rep.start("stories", len(pending))
     embed_counts: dict[str, int] = {}
+    with _memory_limit(con, STORY_LOOP_MEMORY_LIMIT) if index is not None else contextlib.nullcontext():
+        _embed_and_pair(con, pending, workers, embedder, embed_counts, index, result, touched, rep)
+    rep.finish("stories")
+    if index is not None and (result.written or index.repaired or result.extra["pruned"]
+                              or (index.path is not None and not index.path.exists())):
+        index.save()
+    result.extra["index_size"] = len(index) if index is not None else 0
+    index = None  # the index (half a gigabyte at a million claims) is not needed to recluster: let it go
+    release_free_memory()
+    result.extra["claims_embedded"] = embed_counts.get("embedded", 0)
+    result.extra["claims_reusing_a_vector"] = embed_counts.get("reused", 0)
+    if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):
+        rebuild_story_clusters(con)  # first run, or a warehouse from before incremental clusters
+        result.extra["reclustered_claims"] = con.execute(
+            "select count(*) from (select claim_a from core.claim_pairs union select claim_b from core.claim_pairs)"
+        ).fetchone()[0]
+    elif touched:
+        result.extra["reclustered_claims"] = update_story_clusters(con, touched)
+    result.extra["clusters"] = con.execute("select count(distinct cluster_id) from core.story_clusters").fetchone()[0]
+    return result
+
+
+def _embed_and_pair(con: duckdb.DuckDBPyConnection, pending: list, workers: int, embedder, embed_counts: dict,
+                    index, result: StepResult, touched: set, rep) -> None:
+    """The story step's batches: embed the pending claims, find and score their pairs, and write both,
+    one short transaction per batch (``link_stories``)."""
+    from . import ann, stories
+
     for batch, vecs, bad, text_keys in _embedded_batches(con, list(_whole_documents(pending, STORY_BATCH)), workers,
                                                          embedder, embed_counts, index):
         keep = [i for i, row in enumerate(batch) if row[1] not in bad]
@@ -1066,24 +1120,6 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         result.written += len(ids)
         touched.update(ids)
         rep.advance("stories", len(batch))
-    rep.finish("stories")
-    if index is not None and (result.written or index.repaired or result.extra["pruned"]
-                              or (index.path is not None and not index.path.exists())):
-        index.save()
-    result.extra["index_size"] = len(index) if index is not None else 0
-    index = None  # the index (half a gigabyte at a million claims) is not needed to recluster: let it go
-    release_free_memory()
-    result.extra["claims_embedded"] = embed_counts.get("embedded", 0)
-    result.extra["claims_reusing_a_vector"] = embed_counts.get("reused", 0)
-    if not count(con, "core.story_clusters") and count(con, "core.claim_pairs"):
-        rebuild_story_clusters(con)  # first run, or a warehouse from before incremental clusters
-        result.extra["reclustered_claims"] = con.execute(
-            "select count(*) from (select claim_a from core.claim_pairs union select claim_b from core.claim_pairs)"
-        ).fetchone()[0]
-    elif touched:
-        result.extra["reclustered_claims"] = update_story_clusters(con, touched)
-    result.extra["clusters"] = con.execute("select count(distinct cluster_id) from core.story_clusters").fetchone()[0]
-    return result
 
 
 def _pair_relations(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame) -> pl.DataFrame:

@@ -231,3 +231,36 @@ def test_a_proposal_whose_vector_the_store_lacks_is_dropped_not_misread(tmp_path
         got = [(int(r), i, v[w].tolist()) for rs, ids, _, v, at in chunks for r, i, w in zip(rs, ids, at)]
         assert [(r, i) for r, i, _ in got] == [(0, "c1"), (0, "c3"), (1, "c4")]
         assert all(np.allclose(v, table[f"t{i[1]}"]) for _, i, v in got)
+
+
+def test_the_story_step_holds_duckdb_to_a_smaller_limit_while_the_index_is_in_memory(tmp_path, always_index,
+                                                                                       monkeypatch):
+    """While the index is in memory the step's DuckDB queries run under STORY_LOOP_MEMORY_LIMIT (its cached
+    blocks made the run's peak at a million claims); afterwards the connection's own limit is back, also
+    when a batch fails."""
+    rng = np.random.default_rng(3)
+    table = {f"t{i}": v for i, v in enumerate(_unit(rng, 8))}
+    seen: list[str] = []
+    real = steps._pair_relations
+
+    def spy(con, pairs):
+        seen.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+        return real(con, pairs)
+
+    monkeypatch.setattr(steps, "_pair_relations", spy)
+    with connect(tmp_path / "w.duckdb") as con:
+        configured = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        for i in range(8):
+            _claim(con, f"c{i}", f"d{i}", f"t{i}")
+        steps.link_stories(con, embedder=_Vectors(table))
+        con.execute(f"SET memory_limit = '{steps.STORY_LOOP_MEMORY_LIMIT}'")
+        lowered = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        assert seen and set(seen) == {lowered} and lowered != configured
+        con.execute("SET memory_limit = '1GiB'")  # a limit set by hand is put back too
+        _claim(con, "c9", "d9", "missing text")  # the embedder raises a KeyError for it: the step quarantines d9
+        steps.link_stories(con, embedder=_Vectors(table))
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "1.0 GiB"
+    with connect(tmp_path / "w.duckdb") as con:
+        _claim(con, "c10", "d10", "t1")
+        steps.link_stories(con, embedder=_Vectors(table))
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == configured
