@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 from trafilatura.utils import load_html
 
-from claimhouse.pagedate import local_date, page_date
+from claimhouse.pagedate import local_date, page_date, url_month
 from claimhouse.textmeta import find_date_match, parse_iso
 
 
@@ -32,6 +32,9 @@ _MODIFIED_ONLY = '<h1>Headline</h1><time class="entry-date updated">February 16,
 _PUBLISHED_META = '<meta property="article:published_time" content="2025-05-14T19:30:03-07:00">'
 _META_TIMES = ('<meta property="article:published_time" content="2024-10-05T09:30:00+00:00">'
                '<meta property="article:modified_time" content="2025-01-01T09:30:00+00:00">')
+_UPDATED_2019 = '<h1>Organic pest spray</h1><p><span>Last Updated:</span> <span>March 11, 2019</span></p>'
+_PUBLISHED_2015 = '<meta property="article:published_time" content="2015-07-14T19:24:13+00:00">'
+_TWO_UNLABELLED = '<p class="kicker">January 16, 2025</p><h1>Headline</h1><p class="note">July 15, 2025</p>'
 _PUBDATE_FAR_DOWN = ('<h1>Headline</h1>' + "<p>Paragraph of body text that goes on.</p>" * 25
                      + '<div>Published <time pubdate datetime="2025-08-13">August 13, 2025</time></div>')
 
@@ -73,6 +76,17 @@ _PUBDATE_FAR_DOWN = ('<h1>Headline</h1>' + "<p>Paragraph of body text that goes 
     pytest.param(_MODIFIED_ONLY, _PUBLISHED_META, None, None, date(2025, 5, 14),
                  id="date-marked-modified-yields-to-published-metadata"),
     pytest.param(_MODIFIED_ONLY, "", None, None, date(2026, 2, 16), id="date-marked-modified-and-nothing-else"),
+    pytest.param(_UPDATED_2019, _PUBLISHED_2015 + '<link rel="canonical" href="https://x.com/2015/07/spray.html">',
+                 None, None, date(2015, 7, 14), id="url-date-confirms-published-metadata-over-shown-update"),
+    pytest.param(_UPDATED_2019, _PUBLISHED_2015 + '<meta property="og:url" content="https://x.com/2015-07-14-spray">',
+                 None, None, date(2015, 7, 14), id="og-url-date-confirms-published-metadata"),
+    pytest.param(_UPDATED_2019, _PUBLISHED_2015, None, None, date(2019, 3, 11),
+                 id="no-url-date-shown-update-stays"),
+    pytest.param(_UPDATED_2019, _PUBLISHED_2015 + '<link rel="canonical" href="https://x.com/2019/03/spray.html">',
+                 None, None, date(2019, 3, 11), id="url-date-agreeing-with-the-shown-date-keeps-it"),
+    pytest.param(_TWO_UNLABELLED, "", {"@type": "Article", "datePublished": "2025-01-16T00:00:27+00:00"}, None,
+                 date(2025, 1, 16), id="two-unlabelled-header-dates-metadata-confirms-one"),
+    pytest.param(_TWO_UNLABELLED, "", None, None, date(2025, 7, 15), id="two-unlabelled-header-dates-first-after-h1"),
     pytest.param(_PUBDATE_FAR_DOWN, "", {"@type": "Article", "datePublished": "2025-11-29"}, None,
                  date(2025, 8, 13), id="time-pubdate-when-nothing-near-the-headline"),
     # ---------------------------------------------------------------- no shown date: metadata, then the fallback
@@ -105,6 +119,13 @@ def test_page_date(body, head, ld, fallback, expected):
 
 def test_no_page_uses_the_fallback():
     assert page_date(None, [], "2024-05-06") == datetime(2024, 5, 6)
+
+
+def test_url_month():
+    assert url_month("https://x.com/2015/07/spray.html") == (2015, 7)
+    assert url_month("https://x.com/news/2025-12-17-storm") == (2025, 12)
+    assert url_month("https://x.com/2025/11") == (2025, 11)
+    assert url_month("https://x.com/best-laptops-2025/") is None and url_month(None) is None
 
 
 def test_local_date_ignores_impossible_dates():
