@@ -1020,7 +1020,7 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
     stored vectors; the clusters are updated where new or removed claims touch them. Batches hold whole
     documents, and a document with a claim that cannot be embedded goes to quarantine whole (stage 'stories').
     """
-    from . import ann, stories
+    from . import ann
 
     result = StepResult("stories", extra={"pairs_written": 0, "clusters": 0, "pruned": 0})
     # claims whose story clusters a removed claim was part of: they are recomputed below
