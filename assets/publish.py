@@ -15,13 +15,16 @@ from .search import search_index
           group_name="marts", kinds={"duckdb"}, pool=DUCKDB_POOL,
           description="Copy of the whole warehouse that analysts open (claimhouse sql, notebooks); replaced "
                       "atomically once the marts and their blocking checks have passed, so a reader never "
-                      "sees a half-built state and never blocks a run.")
+                      "sees a half-built state and never blocks a run. The previous version is brought up to "
+                      "date by writing only the blocks that changed (metadata: how, bytes_written).")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        dest = publish(con, warehouse.path)
+        done = publish(con, warehouse.path)
         tables = con.execute("select count(*) from duckdb_tables() where schema_name <> 'meta'").fetchone()[0]
-    context.log.info(f"published {dest}")
-    return dg.MaterializeResult(metadata={"path": str(dest), "bytes": dest.stat().st_size, "tables": tables})
+    dest = done["path"]
+    context.log.info(f"published {dest} ({done['how']}: {done['written']:,} bytes written)")
+    return dg.MaterializeResult(metadata={"path": str(dest), "bytes": dest.stat().st_size, "tables": tables,
+                                          "bytes_written": done["written"], "how": done["how"]})
 
 
 _COUNTED = "where schema_name in ('staging', 'core', 'marts', 'quarantine') or schema_name like 'fts\\_%' escape '\\'"

@@ -256,34 +256,168 @@ def published_path(path: str | Path) -> Path:
     return p.with_name(f"{p.stem}.published{p.suffix or '.duckdb'}")
 
 
-def publish(con: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
-    """Publish the warehouse at ``path`` (open as ``con``, the only writer) for analysts.
+def spare_path(published: str | Path) -> Path:
+    """The previous published version, kept under a hidden name to be brought up to date next time."""
+    p = Path(published)
+    return p.with_name(f".{p.name}.previous")
 
-    The pipeline writes to its own file; analysts read a copy. After a checkpoint the
-    file holds every committed row, so a byte copy of it is a complete warehouse. The copy
-    goes to a temporary file in the same folder, is opened once read-only to prove it is
-    whole, and then replaces the published file with one atomic ``os.replace``. A reader
-    who holds the old published file open keeps reading the old, complete version (the
-    old inode stays alive until it closes); a new connection sees the new one; no reader
-    ever holds a lock the pipeline needs.
+
+# DuckDB's file (storage version 64, DuckDB 1.5): a 4 KiB main header ("DUCK" at byte 8, the storage
+# version after it, then flags: encryption among them), two 4 KiB database headers (iteration at +8, block
+# size at +40; the one with the higher iteration is in force), then blocks of that size, each beginning with
+# the 8-byte checksum of its contents. Only this layout is patched; any other file is copied whole.
+_HEADER = 3 * 4096
+_KNOWN_STORAGE = {64}
+_COPY_RUN = 64 << 20  # bytes copied per call
+
+
+def _layout(f) -> tuple[int, int] | None:
+    """(storage version, block size) of an unencrypted DuckDB file of the known layout, else None."""
+    head = os.pread(f.fileno(), _HEADER, 0)
+    if len(head) < _HEADER or head[8:12] != b"DUCK":
+        return None
+    version = int.from_bytes(head[12:20], "little")
+    flags = head[20:52]
+    headers = [(int.from_bytes(head[o + 8:o + 16], "little"), int.from_bytes(head[o + 40:o + 48], "little"))
+               for o in (4096, 8192)]
+    block = max(headers)[1]
+    if version not in _KNOWN_STORAGE or any(flags) or block < 16384 or block & (block - 1):
+        return None
+    return version, block
+
+
+def _block_checksums(f, size: int, block: int) -> "np.ndarray":
+    """The first 8 bytes (the checksum) of every whole block, read through a mapping: one page per block."""
+    import mmap
+
+    import numpy as np
+
+    n = (size - _HEADER) // block
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    with mmap.mmap(f.fileno(), _HEADER + n * block, access=mmap.ACCESS_READ) as mapped:
+        words = np.frombuffer(mapped, dtype=np.uint64, count=(n * block) // 8, offset=_HEADER)
+        sums = words[:: block // 8].copy()
+        del words
+    return sums
+
+
+def _lock_exclusive(fcntl, f) -> None:
+    """An exclusive lock on the whole file, or OSError when anyone holds a lock on it. On 64-bit Linux an
+    open-file-description lock, which conflicts with DuckDB's read lock even when the reader is this same
+    process; elsewhere a POSIX lock (readers in other processes)."""
+    import struct
+    import sys
+
+    if sys.platform == "linux" and struct.calcsize("P") == 8 and hasattr(fcntl, "F_OFD_SETLK"):
+        # struct flock: l_type, l_whence (short), l_start, l_len (off_t), l_pid (0 for these locks), padding
+        fcntl.fcntl(f, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+    else:
+        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _patch(src: Path, spare: Path) -> int | None:
+    """Bring ``spare`` (an older copy of ``src``) up to date by writing only the blocks whose checksum
+    differs, the headers and the tail. None, and nothing written, when that is not safe: a reader still
+    holds ``spare`` open (DuckDB holds a shared lock on a file it reads; an exclusive lock is refused),
+    either file is not of the known layout, or the platform has no POSIX locks. Returns the bytes written."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: copied whole
+        return None
+    import numpy as np
+
+    with open(spare, "r+b") as out, open(src, "rb") as inp:
+        try:
+            _lock_exclusive(fcntl, out)
+        except OSError:
+            return None  # a reader still has this version open: leave it alone
+        have, want = _layout(out), _layout(inp)
+        size, old_size = os.fstat(inp.fileno()).st_size, os.fstat(out.fileno()).st_size
+        if have is None or want is None or have != want or (size - _HEADER) % want[1]:
+            return None
+        block = want[1]
+        new_sums = _block_checksums(inp, size, block)
+        old_sums = _block_checksums(out, old_size, block)
+        common = min(len(new_sums), len(old_sums))
+        changed = np.concatenate([np.nonzero(new_sums[:common] != old_sums[:common])[0],
+                                  np.arange(common, len(new_sums))])
+        # runs of consecutive changed blocks, each copied in one go: (first block, number of blocks)
+        starts = changed[np.r_[True, np.diff(changed) != 1]] if len(changed) else changed
+        ends = changed[np.r_[np.diff(changed) != 1, True]] if len(changed) else changed
+        written = 0
+        for offset, length in [(_HEADER, 0)] + [(_HEADER + int(a) * block, (int(b) - int(a) + 1) * block)
+                                               for a, b in zip(starts, ends)]:
+            if offset == _HEADER and length == 0:
+                offset, length = 0, _HEADER  # the headers, always
+            done = 0
+            while done < length:
+                chunk = os.pread(inp.fileno(), min(_COPY_RUN, length - done), offset + done)
+                if not chunk:
+                    raise OSError(f"{src} ended at {offset + done} while it was being published")
+                os.pwrite(out.fileno(), chunk, offset + done)
+                done += len(chunk)
+            written += length
+        out.truncate(size)
+        out.flush()
+        os.fsync(out.fileno())
+    return written
+
+
+def publish(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict:
+    """Publish the warehouse at ``path`` (open as ``con``, the only writer) for analysts; returns
+    {"path", "written" (bytes written), "how" ("patched" or "copied")}.
+
+    The pipeline writes to its own file; analysts read a copy. After a checkpoint the file holds every
+    committed row, so a byte copy of it is a complete warehouse. The copy is made beside the published
+    file, opened once read-only to prove it is whole, and swapped in with one atomic ``os.replace``. A
+    reader who holds the old published file open keeps reading the old, complete version (the old inode
+    stays alive until it closes); a new connection sees the new one; no reader ever holds a lock the
+    pipeline needs.
+
+    The copy costs what changed, not the corpus: the version replaced is kept under a hidden name
+    (``spare_path``), and the next publish brings it up to date by writing only the blocks whose checksum
+    differs from the working file's (``_patch``: a run that adds a few documents rewrites a few blocks),
+    then swaps it in. When a reader still holds that older version open, or the files are not of the
+    known layout, the whole file is copied instead, as before. The price is disk: three files, not two.
     """
     src = Path(path)
     dest = published_path(src)
+    spare = spare_path(dest)
     con.execute("CHECKPOINT")
+    for stale in dest.parent.glob(f".{dest.name}.*.tmp"):  # a publish that was killed
+        stale.unlink(missing_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    old = dest.with_name(f".{dest.name}.{os.getpid()}.old.tmp")
+    written = None
+    if spare.exists():
+        try:
+            written = _patch(src, spare)
+        except OSError as exc:  # a damaged spare: copied whole below
+            logging.getLogger(__name__).warning("published copy: patching %s failed (%s); copying whole", spare, exc)
+            written = None
     try:
-        shutil.copyfile(src, tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        check = duckdb.connect(str(tmp), read_only=True)
+        if written is None:
+            shutil.copyfile(src, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            fresh, written, how = tmp, src.stat().st_size, "copied"
+        else:
+            fresh, how = spare, "patched"
+        check = duckdb.connect(str(fresh), read_only=True)
         try:
             check.execute("select count(*) from duckdb_tables()").fetchone()
         finally:
             check.close()
-        os.replace(tmp, dest)
+        if dest.exists():
+            os.link(dest, old)  # the version replaced keeps a name: next time's spare
+        os.replace(fresh, dest)
+        if old.exists():
+            os.replace(old, spare)
     finally:
         tmp.unlink(missing_ok=True)
-    return dest
+        old.unlink(missing_ok=True)
+    return {"path": dest, "written": written, "how": how}
 
 
 # ---------------------------------------------------------------- digest
