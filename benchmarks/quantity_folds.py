@@ -169,11 +169,16 @@ def main():
     ap.add_argument("--errors", choices=["A", "B", "0", "1", "2", "3"], help="list the misses of one fold")
     ap.add_argument("--check", action="store_true", help="also run score.py's scorer on a scratch warehouse")
     ap.add_argument("--warehouse", help="also score this claimhouse warehouse with score.py")
+    ap.add_argument("--dump", type=Path, help="write the predicted rows per item (JSON), to diff two versions")
     a = ap.parse_args()
     score = load_score()
     gold_dir, seeds = a.set / "gold", a.set / "seeds"
     golds = {p.stem: json.loads(p.read_text()) for p in sorted(gold_dir.glob("*.json"))}
     preds = predict(seeds)
+    if a.dump:
+        a.dump.write_text(json.dumps({s: [{k: q[k] for k in ("surface", "value", "value_max", "unit", "normalized_unit",
+                                                           "change")} for q in rows] for s, rows in preds.items()},
+                                     indent=1, sort_keys=True))
     if a.errors:
         show_errors(score, golds, preds, a.errors)
         return

@@ -42,7 +42,9 @@ modifies a noun counts that noun.
 
 A range keeps its lower bound as ``value``, its upper bound as ``value_max`` and its
 whole text as ``surface`` ("hundreds of" is 100 to 1,000, "dozens of" 12 to 144);
-"from 240 to 273" after a change verb gives two quantities (start and end level). A conversion in brackets right after a quantity
+"rose from 240 to 273" is one range too (both levels, lower end first, also when it falls: "from 4.8
+to 4.7 percent"); "increased by $43.6bn to $419.2bn" gives two quantities (the change, then the level
+reached). A conversion in brackets right after a quantity
 inherits its change ("more than 7.5 million crowns (US$1.1 million)").
 """
 from __future__ import annotations
@@ -756,18 +758,19 @@ def _read_range(toks, num: _Num, sent_end: int) -> int:
     sep = toks[k].lower_
     if sep in HYPHENS or sep == "to" or (sep in {"and", "or"} and num.i > 0 and toks[num.i - 1].lower_ == "between") \
             or (sep == "or" and num.is_words):
+        from_to = False
         if sep == "to":
-            # "rose from 240 to 273", "increased by $43.6bn to $419.2bn": two values;
-            # "prices range from $370,000 to $5.5 million": one range
+            # "increased by $43.6bn to $419.2bn": two values (the change, then the level);
+            # "rose from 240 to 273", "prices range from $370,000 to $5.5 million": one range
             b = num.i - 1
             while b >= 0 and (toks[b].text in CURRENCY_SYMBOLS or toks[b].text in {"US", "HK", "A", "C"}
                               or toks[b].lower_ in {"about", "around", "roughly", "some", "approximately"}):
                 b -= 1
             bare = num.j - num.i == 1 and not num.cur and not num.suffix and k + 1 < n \
                 and toks[k + 1].text not in CURRENCY_SYMBOLS
-            if b >= 0 and (toks[b].lower_ == "from" or toks[b].lower_ == "by" and not bare):
-                if not (toks[b].lower_ == "from" and b > 0 and toks[b - 1].lemma_.lower() in {"range", "vary", "between", "anywhere", "spanning"}):
-                    return k
+            if b >= 0 and toks[b].lower_ == "by" and not bare:
+                return k
+            from_to = b >= 0 and toks[b].lower_ == "from"
         m = k + 1
         if m < n and (currency_symbol(toks[m].text) and toks[m].text in CURRENCY_SYMBOLS):
             m += 1
@@ -782,7 +785,7 @@ def _read_range(toks, num: _Num, sent_end: int) -> int:
                 if sep in HYPHENS and (toks[k - 1].whitespace_ or toks[k].whitespace_) and not num.cur \
                         and not (sep == "–" and toks[k - 1].whitespace_ and toks[k].whitespace_):
                     return k  # "2 - 0", but "25 – 40min" is a range
-                if other.value >= num.value or sep != "to":
+                if other.value >= num.value or sep != "to" or from_to:
                     if other.suffix and num.suffix is None:
                         num.suffix = other.suffix
                     # "1 to 1.5 million": scale of the upper end applies to both
@@ -790,7 +793,9 @@ def _read_range(toks, num: _Num, sent_end: int) -> int:
                     if base and other.value > base and num.j - num.i == 1 and m == k + 1 \
                             and not num.cur and num.value < base:
                         num.value *= other.value / base
-                    num.upper = max(float(other.value), float(num.value))
+                    # "slow from 4.8 to 4.7 percent": the range of both levels, lower end first
+                    num.value, num.upper = min(float(other.value), float(num.value)), \
+                        max(float(other.value), float(num.value))
                     return other.j
     return k
 
@@ -937,8 +942,7 @@ def _merge_ranges(qs: list[Quantity], text: str) -> list[Quantity]:
                     ok = True
                 elif between in {"to", "-", "–", "—"}:
                     prev_word = before.split()[-1] if before.split() else ""
-                    ok = prev_word not in {"from", "by"} or bool(re.search(
-                        r"\b(rang\w*|var\w*|between|anywhere)\s+from$", before))
+                    ok = prev_word != "by"
             if ok:
                 p.end_char = q.end_char
                 p.surface = text[p.start_char:p.end_char]

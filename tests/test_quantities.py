@@ -145,9 +145,21 @@ def test_range(nlp):
     assert q.value == 1 and q.normalized_unit == "celsius" and q.change == "down"
 
 
-def test_from_to_gives_two_values(nlp):
+def test_from_to_is_one_range(nlp):
     _, _, qs = run(nlp, "Revenue rose from $6.78 billion to $7.36 billion.")
-    assert [q.value for q in qs] == [6.78e9, 7.36e9]
+    assert [(q.value, q.value_max, q.normalized_unit) for q in qs] == [(6.78e9, 7.36e9, "dollar")]
+    _, _, qs = run(nlp, "Horsepower jumped from 240 to 273 this year.")
+    assert [(q.value, q.value_max) for q in qs] == [(240, 273)]
+
+
+def test_from_to_falling_keeps_both_ends(nlp):
+    _, _, qs = run(nlp, "Growth is forecast to slow from 4.8 to 4.7 percent in 2019.")
+    assert [(q.value, q.value_max, q.unit) for q in qs] == [(4.7, 4.8, "percent")]
+
+
+def test_by_then_to_gives_the_change_and_the_level(nlp):
+    _, _, qs = run(nlp, "The deficit increased by $43.6 billion to $419.2 billion.")
+    assert [(q.value, q.value_max) for q in qs] == [(43.6e9, None), (419.2e9, None)]
 
 
 @pytest.mark.parametrize("text", [
