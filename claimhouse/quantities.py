@@ -4,7 +4,7 @@
 and recognises a number: digits with separators/decimals ("16,100", "1.5"), scale words
 and abbreviations ("1.5 million", "$2bn", "€3m", "4.3M"), number words ("five",
 "forty-three", "two hundred and five", "a dozen"), plural scales ("dozens of",
-"hundreds of", "tens of thousands of" -> the scale as value, change ``>``) and
+"hundreds of", "tens of thousands of" -> a range from the scale to ten times it, change ``=``) and
 fractions ("half of", "two-thirds of", "one out of three"). Then it reads what sits
 around it:
 
@@ -41,7 +41,7 @@ measure is kept ("a 6.1-inch display", "2,000-kilometre border"). Durations are 
 modifies a noun counts that noun.
 
 A range keeps its lower bound as ``value``, its upper bound as ``value_max`` and its
-whole text as ``surface`` ("hundreds of" is 100 to 1,000, "dozens of" 12 to 144);
+whole text as ``surface`` ("hundreds of" is 100 to 1,000, "dozens of" 12 to 120);
 "rose from 240 to 273" is one range too (both levels, lower end first, also when it falls: "from 4.8
 to 4.7 percent"); "increased by $43.6bn to $419.2bn" gives two quantities (the change, then the level
 reached). A conversion in brackets right after a quantity
@@ -149,8 +149,8 @@ def _read_number(toks, i: int) -> _Num | None:
         if j < n and toks[j].lower_ == "of" and low not in {"tens", "scores"} or (
                 j < n and toks[j].lower_ == "of" and j > i + 1):
             num = _Num(i, j, float(value), plural_scale=True, is_words=True)
-            # "hundreds of": 100 to 1,000; "tens of thousands of": 10,000 to 100,000; "dozens of": 12 to 144
-            num.upper = float(value) * (PLURAL_SCALES[low] if low in {"dozens", "scores"} else 10)
+            # "hundreds of": 100 to 1,000; "tens of thousands of": 10,000 to 100,000; "dozens of": 12 to 120
+            num.upper = float(value) * 10
             return num
         return None
     m = GLUED.match(t.text)
@@ -883,8 +883,6 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
                 i = max(end_k, i + 1)
                 continue
             change, marker_i = _change(toks, first, kind if kind != "age" else "none", 0)
-            if num.plural_scale and change == "=":
-                change = ">"
             if change == "=":
                 if num.sign == "~":
                     change = "~"
