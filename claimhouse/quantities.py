@@ -788,10 +788,9 @@ def _read_range(toks, num: _Num, sent_end: int) -> int:
                 if other.value >= num.value or sep != "to" or from_to:
                     if other.suffix and num.suffix is None:
                         num.suffix = other.suffix
-                    # "1 to 1.5 million": scale of the upper end applies to both
+                    # "1 to 1.5 million", "US $89 to $93 billion": scale of the upper end applies to both
                     base = parse_digits(toks[m].text)
-                    if base and other.value > base and num.j - num.i == 1 and m == k + 1 \
-                            and not num.cur and num.value < base:
+                    if base and other.value > base and num.j - num.i == 1 and num.value < base:
                         num.value *= other.value / base
                     # "slow from 4.8 to 4.7 percent": the range of both levels, lower end first
                     num.value, num.upper = min(float(other.value), float(num.value)), \
@@ -934,6 +933,10 @@ def _merge_ranges(qs: list[Quantity], text: str) -> list[Quantity]:
             between = text[p.end_char:q.start_char].strip().lower()
             before = text[max(0, p.start_char - 40):p.start_char].rstrip().lower()
             same_unit = p.normalized_unit is not None and p.normalized_unit == q.normalized_unit
+            # "between $62 and $68 per share": the rate written once, after the upper end
+            rate = p.normalized_unit is not None and q.normalized_unit is not None \
+                and q.normalized_unit.startswith(p.normalized_unit + " per ")
+            same_unit = same_unit or rate
             ok = False
             if same_unit and p.sentence_index == q.sentence_index and q.value >= p.value:
                 if between == "and" and before.endswith("between"):
@@ -945,6 +948,8 @@ def _merge_ranges(qs: list[Quantity], text: str) -> list[Quantity]:
                 p.end_char = q.end_char
                 p.surface = text[p.start_char:p.end_char]
                 p.value_max = q.value_max if q.value_max is not None else q.value
+                if rate:
+                    p.unit, p.normalized_unit = q.unit, q.normalized_unit
                 if p.change == "=":
                     p.change = q.change
                 if p.claim_index is None:

@@ -290,3 +290,15 @@ def test_single_values_and_scores_have_no_upper_bound(nlp):
 def test_fraction_the_tagger_calls_a_date(nlp):
     _, _, qs = run(nlp, "A quarter of voters stayed at home.")
     assert [(q.surface, q.value) for q in qs] == [("A quarter of voters", 0.25)]
+
+
+def test_range_rate_written_after_the_upper_end(nlp):
+    _, _, qs = run(nlp, "Shares will be offered at a price of between $62 and $68 per share.")
+    assert [(q.value, q.value_max, q.normalized_unit) for q in qs] == [(62, 68, "dollar per share")]
+
+
+def test_range_scale_of_the_upper_end_with_currency_on_both(nlp):
+    _, _, qs = run(nlp, "Apple had projected revenue of US $89 to $93 billion.")
+    assert [(q.value, q.value_max) for q in qs] == [(89e9, 93e9)]
+    _, _, qs = run(nlp, "Fines range from $200 to $4 million.")
+    assert [(q.value, q.value_max) for q in qs] == [(200, 4e6)]
