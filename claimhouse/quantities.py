@@ -5,7 +5,8 @@ and recognises a number: digits with separators/decimals ("16,100", "1.5"), scal
 and abbreviations ("1.5 million", "$2bn", "€3m", "4.3M"), number words ("five",
 "forty-three", "two hundred and five", "a dozen"), plural scales ("dozens of",
 "hundreds of", "tens of thousands of" -> a range from the scale to ten times it, change ``=``) and
-fractions ("half of", "two-thirds of", "one out of three"). Then it reads what sits
+fractions ("half of", "two-thirds of", "one out of three"; the unit is the share of what
+is counted, "% voters", and none for "half of which"). Then it reads what sits
 around it:
 
 * before it: a currency symbol or code ("$", "US$", "$US", "€", "£", "USD", "RM"), a
@@ -866,6 +867,13 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
                 cres = _counted(toks, num, n, prev_units)
                 if cres is not None:
                     end_k, unit, norm, subject, counted_of = cres
+                    if num.fraction:
+                        # a share of a whole: "a third of the Britian population" -> "% Britian population";
+                        # "half of which": a share of the thing named before, no unit of its own
+                        if counted_of:
+                            unit = norm = None
+                        elif unit and subject:
+                            unit, norm = f"% {subject}", f"% {norm}"
                     kind = "count" if unit else "none"
                     if unit and measure_of(unit) and unit.lower() not in {"point", "points"}:
                         kind = "measure"

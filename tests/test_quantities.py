@@ -239,7 +239,7 @@ def test_antecedent_across_sentences_in_a_paragraph(nlp):
     ("The frigid atmosphere can dip down to minus-130 degrees Fahrenheit.", -130, "degrees Fahrenheit"),
     ("Exports fell to $-50.8bn in April.", -50.8e9, "$"),
     ("The price was quoted at USD10m.", 10e6, "USD"),
-    ("Half of the territory was lost.", 0.5, "territory"),
+    ("Half of the territory was lost.", 0.5, "% territory"),  # a share of the territory
 ])
 def test_more_forms(nlp, text, value, unit):
     q = one(nlp, text)
@@ -302,3 +302,17 @@ def test_range_scale_of_the_upper_end_with_currency_on_both(nlp):
     assert [(q.value, q.value_max) for q in qs] == [(89e9, 93e9)]
     _, _, qs = run(nlp, "Fines range from $200 to $4 million.")
     assert [(q.value, q.value_max) for q in qs] == [(200, 4e6)]
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("One out of three Germans have housing problems.", 1 / 3, "% Germans"),
+    ("A quarter of voters stayed at home.", 0.25, "% voters"),
+])
+def test_fraction_is_a_share_of_what_it_counts(nlp, text, value, unit):
+    q = one(nlp, text)
+    assert (q.value, q.unit) == (pytest.approx(value), unit)
+
+
+def test_fraction_of_a_pronoun_has_no_unit(nlp):
+    _, _, qs = run(nlp, "The firm employs around 600 people, almost half of which are in California.")
+    assert [(q.value, q.unit) for q in qs] == [(600, "people"), (0.5, None)]
