@@ -904,9 +904,13 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
             start_char = toks[first].idx
             last_tok = toks[max(end_k, num.j) - 1]
             end_char = last_tok.idx + len(last_tok)
-            if unit and unit.endswith(".") and last_tok.text.endswith(".") and len(unit) > 2 \
-                    and (measure_of(unit[:-1]) or currency_word(unit[:-1])):
-                unit, end_char = unit[:-1], end_char - 1  # "7.5 km/h." at the end of a sentence
+            if unit and unit.endswith(".") and last_tok.text.endswith(".") and len(unit) > 1 \
+                    and (measure_of(unit[:-1]) or currency_word(unit[:-1]) or max(end_k, num.j) == n
+                         and "." not in unit[:-1]):
+                # "7.5 km/h.", "125.8 p.", "16 billion b." at the end of a sentence: the full stop is not the unit's
+                unit, end_char = unit[:-1], end_char - 1
+                if norm and norm.endswith("."):
+                    norm = norm[:-1]
             if subject is None:
                 subject = _subject(toks, num, kind, None, end_k, n)
             value = float(num.value)

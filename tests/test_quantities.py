@@ -316,3 +316,12 @@ def test_fraction_is_a_share_of_what_it_counts(nlp, text, value, unit):
 def test_fraction_of_a_pronoun_has_no_unit(nlp):
     _, _, qs = run(nlp, "The firm employs around 600 people, almost half of which are in California.")
     assert [(q.value, q.unit) for q in qs] == [(600, "people"), (0.5, None)]
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("JD Sports closed at 125.8 p.", "p"),
+    ("Land there sells for $80 per sq m.", "$ per sq m"),
+])
+def test_sentence_full_stop_is_not_part_of_the_unit(nlp, text, unit):
+    q = one(nlp, text)
+    assert q.unit == unit and not q.surface.endswith(".")
