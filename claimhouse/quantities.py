@@ -33,7 +33,8 @@ around it:
 Not quantities: dates and years ("2025", "13 March 2025", "the 1990s"), times ("10:30",
 "5pm"), ordinals ("82nd Brigade"), numbers that are part of a name or label ("iPhone 11",
 "Su-34", "COVID-19", "Brigade 155", "Article 5", "787 Dreamliner", "a 911 caller"),
-phone numbers, scores ("2-0"), "one of", the pronoun "one" ("each one", "one that")
+phone numbers, scores ("2-0"), "one of them" (but "one of the best screens" counts one
+"best screens"), the pronoun "one" ("each one", "one that")
 and other number words with nothing counted after them, and hyphenated compound
 modifiers with a time unit ("a five-year plan", "a 30-day ceasefire"); a hyphenated
 measure is kept ("a 6.1-inch display", "2,000-kilometre border"). Durations are kept
@@ -550,6 +551,8 @@ def _counted(toks, num: _Num, sent_end: int, prev_units: list):
         while m < n and (toks[m].pos_ in {"DET", "PRON"} and (toks[m].lower_ not in PRONOUN_OF or toks[m].lower_ in {"those", "these"})
                          or toks[m].pos_ == "NUM" and m > k + 1):
             m += 1  # "two of the five drones"
+        if m + 1 < n and toks[m].lower_ in {"most", "least"} and toks[m + 1].pos_ == "ADJ":
+            m += 1  # "one of the most spectacular catches"
         run = _noun_run(toks, m, n)
         if run:
             res = _unit_from_run(toks, m, run)
@@ -827,8 +830,9 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
             if _excluded(toks, num, 0, text):
                 i = num.j
                 continue
-            if num.is_words and toks[i].lower_ == "one" and num.j < n and toks[num.j].lower_ == "of":
-                i = num.j
+            if num.is_words and toks[i].lower_ == "one" and num.j < n and toks[num.j].lower_ == "of" and (
+                    num.j + 1 >= n or toks[num.j + 1].pos_ != "DET" or toks[i].ent_type_ in ENT_EXCLUDE):
+                i = num.j  # "one of them", "one of these days"; but "one of the best screens" counts one
                 continue
             tok_start = toks[num.i].idx
             if any(a <= tok_start < b for a, b in phones):

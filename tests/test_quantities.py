@@ -169,7 +169,7 @@ def test_by_then_to_gives_the_change_and_the_level(nlp):
     "The meeting started at 10:30 a.m. on Monday.",
     "It was the first time since World War II.",
     "The 82nd Brigade held the line.",
-    "He is one of the commanders.",
+    "He is one of them.",
     "Call us on 555-123-4567 today.",
     "Each one of them left.",
     "Apple released the iPhone 11 yesterday.",
@@ -325,3 +325,12 @@ def test_fraction_of_a_pronoun_has_no_unit(nlp):
 def test_sentence_full_stop_is_not_part_of_the_unit(nlp, text, unit):
     q = one(nlp, text)
     assert q.unit == unit and not q.surface.endswith(".")
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("Are you on the hunt for one of the best wireless speakers around?", "best wireless speakers"),
+    ("It was one of the most spectacular catches ever.", "spectacular catches"),
+])
+def test_one_of_the_counts_one(nlp, text, unit):
+    q = one(nlp, text)
+    assert (q.value, q.unit) == (1, unit)
