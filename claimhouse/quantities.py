@@ -953,8 +953,14 @@ def _merge_ranges(qs: list[Quantity], text: str) -> list[Quantity]:
             rate = p.normalized_unit is not None and q.normalized_unit is not None \
                 and q.normalized_unit.startswith(p.normalized_unit + " per ")
             same_unit = same_unit or rate
+            # "dropping from 208 pounds to 193": both levels, the unit written once after the first
+            from_to = between == "to" and re.search(r"\bfrom$", before) is not None \
+                and p.normalized_unit is not None and (q.normalized_unit is None or q.normalized_unit == p.normalized_unit) \
+                and p.value_max is None and q.value_max is None
             ok = False
-            if same_unit and p.sentence_index == q.sentence_index and q.value >= p.value:
+            if from_to and p.sentence_index == q.sentence_index:
+                ok = True
+            elif same_unit and p.sentence_index == q.sentence_index and q.value >= p.value:
                 if between == "and" and before.endswith("between"):
                     ok = True
                 elif between in {"to", "-", "–", "—"}:
@@ -964,6 +970,8 @@ def _merge_ranges(qs: list[Quantity], text: str) -> list[Quantity]:
                 p.end_char = q.end_char
                 p.surface = text[p.start_char:p.end_char]
                 p.value_max = q.value_max if q.value_max is not None else q.value
+                if p.value_max < p.value:
+                    p.value, p.value_max = p.value_max, p.value
                 if rate:
                     p.unit, p.normalized_unit = q.unit, q.normalized_unit
                 if p.change == "=":

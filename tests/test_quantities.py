@@ -334,3 +334,10 @@ def test_sentence_full_stop_is_not_part_of_the_unit(nlp, text, unit):
 def test_one_of_the_counts_one(nlp, text, unit):
     q = one(nlp, text)
     assert (q.value, q.unit) == (1, unit)
+
+
+def test_from_to_with_the_unit_after_the_first_level(nlp):
+    _, _, qs = run(nlp, "He got in shape, dropping from 208 pounds to 193 by exercising.")
+    assert [(q.value, q.value_max, q.normalized_unit) for q in qs] == [(193, 208, "pound-mass")]
+    _, _, qs = run(nlp, "The forecast was revised from 5 to 7 per cent to 3 to 5 per cent.")
+    assert [(q.value, q.value_max) for q in qs] == [(5, 7), (3, 5)]
