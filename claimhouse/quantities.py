@@ -843,6 +843,8 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
             cb = _cur_before(toks, num.i)
             if cb and not cur_norm:
                 first, cur_surface, cur_norm = cb
+            if first > 0 and toks[first - 1].lower_ == "minus" and num.value < 0:
+                first -= 1  # "about minus 387 Fahrenheit": the sign word is part of the number
             # range
             range_end = _read_range(toks, num, n)
             after = num.j

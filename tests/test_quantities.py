@@ -341,3 +341,8 @@ def test_from_to_with_the_unit_after_the_first_level(nlp):
     assert [(q.value, q.value_max, q.normalized_unit) for q in qs] == [(193, 208, "pound-mass")]
     _, _, qs = run(nlp, "The forecast was revised from 5 to 7 per cent to 3 to 5 per cent.")
     assert [(q.value, q.value_max) for q in qs] == [(5, 7), (3, 5)]
+
+
+def test_minus_word_is_part_of_the_number(nlp):
+    _, _, qs = run(nlp, "This is about minus 387 Fahrenheit on the surface.")
+    assert [(q.value, q.change, q.surface) for q in qs] == [(-387, "~", "minus 387 Fahrenheit")]
