@@ -883,6 +883,9 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
                     kind = "count" if unit else "none"
                     if unit and measure_of(unit) and unit.lower() not in {"point", "points"}:
                         kind = "measure"
+                    if unit and not counted_of and end_k < n and toks[end_k].lower_ == "per":
+                        # "three thousand tests per day": a rate of the counted thing
+                        end_k, unit, norm = _per(toks, end_k, n, unit, norm, kind)[:3]
             if num.plural_scale and kind == "none":
                 i = max(num.j, i + 1)
                 continue

@@ -346,3 +346,8 @@ def test_from_to_with_the_unit_after_the_first_level(nlp):
 def test_minus_word_is_part_of_the_number(nlp):
     _, _, qs = run(nlp, "This is about minus 387 Fahrenheit on the surface.")
     assert [(q.value, q.change, q.surface) for q in qs] == [(-387, "~", "minus 387 Fahrenheit")]
+
+
+def test_counted_thing_per_time_unit_is_a_rate(nlp):
+    q = one(nlp, "The state signed a contract to provide three thousand tests per day.")
+    assert (q.value, q.unit, q.normalized_unit) == (3000, "tests per day", "test per day")
