@@ -37,7 +37,8 @@ phone numbers, scores ("2-0"), "one of them" (but "one of the best screens" coun
 "best screens"), the pronoun "one" ("each one", "one that")
 and other number words with nothing counted after them, and hyphenated compound
 modifiers with a time unit ("a five-year plan", "a 30-day ceasefire"); a hyphenated
-measure is kept ("a 6.1-inch display", "2,000-kilometre border"). Durations are kept
+measure is kept ("a 6.1-inch display", "2,000-kilometre border") and so is a counted noun
+("a six-cylinder engine", "three-point range"). Durations are kept
 ("six months", "three years") and so are ages ("50-year-old", "over the age of 21").
 "one drone operator" IS a quantity (value 1, unit "drone operator"): a number word that
 modifies a noun counts that noun.
@@ -457,13 +458,18 @@ def _read_unit(toks, num: _Num, sent_end: int):
             seg = seg.lstrip("-‐–").strip()
             if seg in AGE_WORDS:
                 return k + L, _T.text[toks[k].idx:toks[k + L - 1].idx + len(toks[k + L - 1])].lstrip("-‐– "), AGE_WORDS[seg], "age", None
-    # hyphenated compound modifier: "a 6.1-inch display" is a measure; "a five-year plan",
-    # "a 30-day pause", "a two-man team" are not quantities
+    # hyphenated compound modifier: "a 6.1-inch display" is a measure, "a six-cylinder engine" counts
+    # cylinders; "a five-year plan", "a 30-day pause" are not quantities
     if low in HYPHENS and not toks[k - 1].whitespace_ and k + 1 < n and toks[k + 1].is_alpha \
             and not toks[k].whitespace_:
         meas = measure_of(toks[k + 1].text)
         if meas and meas not in TIME_UNITS and toks[k + 1].lower_ not in AMBIGUOUS_SHORT | {"point", "points"}:
             return k + 2, toks[k + 1].text, meas, "measure", None
+        w = toks[k + 1]
+        if (not meas or w.lower_ == "point") and w.tag_ == "NN" and w.lower_ not in {"old", "year", "time"} and len(w.text) > 2 \
+                and k + 2 < n and toks[k + 2].pos_ in {"NOUN", "PROPN"}:
+            # "a three-point shot", "six-cylinder engine": the number counts the noun after the hyphen
+            return k + 2, w.text, w.lemma_.lower(), "count", None
         return k, None, None, "modifier", None
     # "6.5 times earnings", "three times"
     if low == "times" and t.tag_ in {"NNS", "CC", "RB", "IN"} | {t.tag_}:

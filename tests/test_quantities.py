@@ -351,3 +351,18 @@ def test_minus_word_is_part_of_the_number(nlp):
 def test_counted_thing_per_time_unit_is_a_rate(nlp):
     q = one(nlp, "The state signed a contract to provide three thousand tests per day.")
     assert (q.value, q.unit, q.normalized_unit) == (3000, "tests per day", "test per day")
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("He shot 32.3% from three-point range.", 3, "point"),
+    ("The car comes with a six-cylinder engine.", 6, "cylinder"),
+])
+def test_hyphenated_modifier_counts_its_noun(nlp, text, value, unit):
+    _, _, qs = run(nlp, text)
+    assert (value, unit) in [(q.value, q.unit) for q in qs]
+
+
+@pytest.mark.parametrize("text", ["They agreed a five-year plan.", "A 30-day ceasefire began."])
+def test_hyphenated_time_modifier_is_not_a_quantity(nlp, text):
+    _, _, qs = run(nlp, text)
+    assert qs == [], [(q.surface, q.value) for q in qs]
