@@ -686,7 +686,9 @@ def _excluded_context(toks, num: _Num, kind: str, unit: str | None, sent_start: 
     nxt = toks[num.j] if num.j < len(toks) else None
     prev_name = prev is not None and (prev.pos_ == "PROPN" or prev.text[:1].isupper() and prev.is_alpha) \
         and not currency_symbol(prev.text)
+    # a decimal is an amount, never a label: "0.5 WAR", "2.5 F"
     unit_is_name = bool(kind == "count" and nxt is not None and unit and unit.startswith(nxt.text)
+                        and float(num.value).is_integer()
                         and nxt.pos_ == "PROPN" and nxt.ent_type_ not in {"NORP", "GPE", "LOC"}
                         and not (num.is_words and unit.split()[-1].islower()))  # "four FA Cup finals" counts
     singular_unit = bool(unit) and not unit.lower().endswith("s")

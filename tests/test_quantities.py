@@ -366,3 +366,10 @@ def test_hyphenated_modifier_counts_its_noun(nlp, text, value, unit):
 def test_hyphenated_time_modifier_is_not_a_quantity(nlp, text):
     _, _, qs = run(nlp, text)
     assert qs == [], [(q.surface, q.value) for q in qs]
+
+
+def test_decimal_before_a_capitalised_unit_is_an_amount(nlp):
+    _, _, qs = run(nlp, "Top relievers: John Gant (0.5 WAR), Andrew Miller (0.3 WAR).")
+    assert [(q.value, q.unit) for q in qs] == [(0.5, "WAR"), (0.3, "WAR")]
+    _, _, qs = run(nlp, "Boeing grounded the 787 Dreamliner fleet.")
+    assert qs == []  # a whole number before a name stays a label
