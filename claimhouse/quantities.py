@@ -383,6 +383,8 @@ def _noun_run(toks, k: int, limit: int):
                      or (toks[j].pos_ == "PROPN" and toks[j].ent_type_ in {"NORP", "GPE"})
                      or (toks[j].lower_ in HYPHENS and not toks[j - 1].whitespace_)):
         if toks[j].tag_ in {"VBN", "VBG"} and toks[j].dep_ not in {"amod", "compound"}:
+            if j > k and toks[j - 1].ent_type_ == "NORP":
+                break  # "millions of Americans including ...": the verb starts after the counted people
             return None
         j += 1
         if j - k > 4:

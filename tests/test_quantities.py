@@ -373,3 +373,8 @@ def test_decimal_before_a_capitalised_unit_is_an_amount(nlp):
     assert [(q.value, q.unit) for q in qs] == [(0.5, "WAR"), (0.3, "WAR")]
     _, _, qs = run(nlp, "Boeing grounded the 787 Dreamliner fleet.")
     assert qs == []  # a whole number before a name stays a label
+
+
+def test_people_counted_before_a_participle(nlp):
+    _, _, qs = run(nlp, "The data of millions of Americans leaked.")
+    assert [(q.value, q.value_max, q.unit) for q in qs] == [(1e6, 1e7, "Americans")]
