@@ -4,8 +4,9 @@
 and recognises a number: digits with separators/decimals ("16,100", "1.5"), scale words
 and abbreviations ("1.5 million", "$2bn", "€3m", "4.3M"), number words ("five",
 "forty-three", "two hundred and five", "a dozen"), plural scales ("dozens of",
-"hundreds of", "tens of thousands of" -> the scale as value, change ``>``) and
-fractions ("half of", "two-thirds of", "one out of three"). Then it reads what sits
+"hundreds of", "tens of thousands of" -> a range from the scale to ten times it, change ``=``) and
+fractions ("half of", "two-thirds of", "one out of three"; the unit is the share of what
+is counted, "% voters", and none for "half of which"). Then it reads what sits
 around it:
 
 * before it: a currency symbol or code ("$", "US$", "$US", "€", "£", "USD", "RM"), a
@@ -32,17 +33,21 @@ around it:
 Not quantities: dates and years ("2025", "13 March 2025", "the 1990s"), times ("10:30",
 "5pm"), ordinals ("82nd Brigade"), numbers that are part of a name or label ("iPhone 11",
 "Su-34", "COVID-19", "Brigade 155", "Article 5", "787 Dreamliner", "a 911 caller"),
-phone numbers, scores ("2-0"), "one of", the pronoun "one" ("each one", "one that")
+phone numbers, scores ("2-0"), "one of them" (but "one of the best screens" counts one
+"best screens"), the pronoun "one" ("each one", "one that")
 and other number words with nothing counted after them, and hyphenated compound
 modifiers with a time unit ("a five-year plan", "a 30-day ceasefire"); a hyphenated
-measure is kept ("a 6.1-inch display", "2,000-kilometre border"). Durations are kept
+measure is kept ("a 6.1-inch display", "2,000-kilometre border") and so is a counted noun
+("a six-cylinder engine", "three-point range"). Durations are kept
 ("six months", "three years") and so are ages ("50-year-old", "over the age of 21").
 "one drone operator" IS a quantity (value 1, unit "drone operator"): a number word that
 modifies a noun counts that noun.
 
 A range keeps its lower bound as ``value``, its upper bound as ``value_max`` and its
-whole text as ``surface`` ("hundreds of" is 100 to 1,000, "dozens of" 12 to 144);
-"from 240 to 273" after a change verb gives two quantities (start and end level). A conversion in brackets right after a quantity
+whole text as ``surface`` ("hundreds of" is 100 to 1,000, "dozens of" 12 to 120);
+"rose from 240 to 273" is one range too (both levels, lower end first, also when it falls: "from 4.8
+to 4.7 percent"); "increased by $43.6bn to $419.2bn" gives two quantities (the change, then the level
+reached). A conversion in brackets right after a quantity
 inherits its change ("more than 7.5 million crowns (US$1.1 million)").
 """
 from __future__ import annotations
@@ -147,8 +152,8 @@ def _read_number(toks, i: int) -> _Num | None:
         if j < n and toks[j].lower_ == "of" and low not in {"tens", "scores"} or (
                 j < n and toks[j].lower_ == "of" and j > i + 1):
             num = _Num(i, j, float(value), plural_scale=True, is_words=True)
-            # "hundreds of": 100 to 1,000; "tens of thousands of": 10,000 to 100,000; "dozens of": 12 to 144
-            num.upper = float(value) * (PLURAL_SCALES[low] if low in {"dozens", "scores"} else 10)
+            # "hundreds of": 100 to 1,000; "tens of thousands of": 10,000 to 100,000; "dozens of": 12 to 120
+            num.upper = float(value) * 10
             return num
         return None
     m = GLUED.match(t.text)
@@ -378,6 +383,8 @@ def _noun_run(toks, k: int, limit: int):
                      or (toks[j].pos_ == "PROPN" and toks[j].ent_type_ in {"NORP", "GPE"})
                      or (toks[j].lower_ in HYPHENS and not toks[j - 1].whitespace_)):
         if toks[j].tag_ in {"VBN", "VBG"} and toks[j].dep_ not in {"amod", "compound"}:
+            if j > k and toks[j - 1].ent_type_ == "NORP":
+                break  # "millions of Americans including ...": the verb starts after the counted people
             return None
         j += 1
         if j - k > 4:
@@ -453,13 +460,18 @@ def _read_unit(toks, num: _Num, sent_end: int):
             seg = seg.lstrip("-‐–").strip()
             if seg in AGE_WORDS:
                 return k + L, _T.text[toks[k].idx:toks[k + L - 1].idx + len(toks[k + L - 1])].lstrip("-‐– "), AGE_WORDS[seg], "age", None
-    # hyphenated compound modifier: "a 6.1-inch display" is a measure; "a five-year plan",
-    # "a 30-day pause", "a two-man team" are not quantities
+    # hyphenated compound modifier: "a 6.1-inch display" is a measure, "a six-cylinder engine" counts
+    # cylinders; "a five-year plan", "a 30-day pause" are not quantities
     if low in HYPHENS and not toks[k - 1].whitespace_ and k + 1 < n and toks[k + 1].is_alpha \
             and not toks[k].whitespace_:
         meas = measure_of(toks[k + 1].text)
         if meas and meas not in TIME_UNITS and toks[k + 1].lower_ not in AMBIGUOUS_SHORT | {"point", "points"}:
             return k + 2, toks[k + 1].text, meas, "measure", None
+        w = toks[k + 1]
+        if (not meas or w.lower_ == "point") and w.tag_ == "NN" and w.lower_ not in {"old", "year", "time"} and len(w.text) > 2 \
+                and k + 2 < n and toks[k + 2].pos_ in {"NOUN", "PROPN"}:
+            # "a three-point shot", "six-cylinder engine": the number counts the noun after the hyphen
+            return k + 2, w.text, w.lemma_.lower(), "count", None
         return k, None, None, "modifier", None
     # "6.5 times earnings", "three times"
     if low == "times" and t.tag_ in {"NNS", "CC", "RB", "IN"} | {t.tag_}:
@@ -547,6 +559,8 @@ def _counted(toks, num: _Num, sent_end: int, prev_units: list):
         while m < n and (toks[m].pos_ in {"DET", "PRON"} and (toks[m].lower_ not in PRONOUN_OF or toks[m].lower_ in {"those", "these"})
                          or toks[m].pos_ == "NUM" and m > k + 1):
             m += 1  # "two of the five drones"
+        if m + 1 < n and toks[m].lower_ in {"most", "least"} and toks[m + 1].pos_ == "ADJ":
+            m += 1  # "one of the most spectacular catches"
         run = _noun_run(toks, m, n)
         if run:
             res = _unit_from_run(toks, m, run)
@@ -674,7 +688,9 @@ def _excluded_context(toks, num: _Num, kind: str, unit: str | None, sent_start: 
     nxt = toks[num.j] if num.j < len(toks) else None
     prev_name = prev is not None and (prev.pos_ == "PROPN" or prev.text[:1].isupper() and prev.is_alpha) \
         and not currency_symbol(prev.text)
+    # a decimal is an amount, never a label: "0.5 WAR", "2.5 F"
     unit_is_name = bool(kind == "count" and nxt is not None and unit and unit.startswith(nxt.text)
+                        and float(num.value).is_integer()
                         and nxt.pos_ == "PROPN" and nxt.ent_type_ not in {"NORP", "GPE", "LOC"}
                         and not (num.is_words and unit.split()[-1].islower()))  # "four FA Cup finals" counts
     singular_unit = bool(unit) and not unit.lower().endswith("s")
@@ -756,18 +772,19 @@ def _read_range(toks, num: _Num, sent_end: int) -> int:
     sep = toks[k].lower_
     if sep in HYPHENS or sep == "to" or (sep in {"and", "or"} and num.i > 0 and toks[num.i - 1].lower_ == "between") \
             or (sep == "or" and num.is_words):
+        from_to = False
         if sep == "to":
-            # "rose from 240 to 273", "increased by $43.6bn to $419.2bn": two values;
-            # "prices range from $370,000 to $5.5 million": one range
+            # "increased by $43.6bn to $419.2bn": two values (the change, then the level);
+            # "rose from 240 to 273", "prices range from $370,000 to $5.5 million": one range
             b = num.i - 1
             while b >= 0 and (toks[b].text in CURRENCY_SYMBOLS or toks[b].text in {"US", "HK", "A", "C"}
                               or toks[b].lower_ in {"about", "around", "roughly", "some", "approximately"}):
                 b -= 1
             bare = num.j - num.i == 1 and not num.cur and not num.suffix and k + 1 < n \
                 and toks[k + 1].text not in CURRENCY_SYMBOLS
-            if b >= 0 and (toks[b].lower_ == "from" or toks[b].lower_ == "by" and not bare):
-                if not (toks[b].lower_ == "from" and b > 0 and toks[b - 1].lemma_.lower() in {"range", "vary", "between", "anywhere", "spanning"}):
-                    return k
+            if b >= 0 and toks[b].lower_ == "by" and not bare:
+                return k
+            from_to = b >= 0 and toks[b].lower_ == "from"
         m = k + 1
         if m < n and (currency_symbol(toks[m].text) and toks[m].text in CURRENCY_SYMBOLS):
             m += 1
@@ -782,15 +799,16 @@ def _read_range(toks, num: _Num, sent_end: int) -> int:
                 if sep in HYPHENS and (toks[k - 1].whitespace_ or toks[k].whitespace_) and not num.cur \
                         and not (sep == "–" and toks[k - 1].whitespace_ and toks[k].whitespace_):
                     return k  # "2 - 0", but "25 – 40min" is a range
-                if other.value >= num.value or sep != "to":
+                if other.value >= num.value or sep != "to" or from_to:
                     if other.suffix and num.suffix is None:
                         num.suffix = other.suffix
-                    # "1 to 1.5 million": scale of the upper end applies to both
+                    # "1 to 1.5 million", "US $89 to $93 billion": scale of the upper end applies to both
                     base = parse_digits(toks[m].text)
-                    if base and other.value > base and num.j - num.i == 1 and m == k + 1 \
-                            and not num.cur and num.value < base:
+                    if base and other.value > base and num.j - num.i == 1 and num.value < base:
                         num.value *= other.value / base
-                    num.upper = max(float(other.value), float(num.value))
+                    # "slow from 4.8 to 4.7 percent": the range of both levels, lower end first
+                    num.value, num.upper = min(float(other.value), float(num.value)), \
+                        max(float(other.value), float(num.value))
                     return other.j
     return k
 
@@ -822,8 +840,9 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
             if _excluded(toks, num, 0, text):
                 i = num.j
                 continue
-            if num.is_words and toks[i].lower_ == "one" and num.j < n and toks[num.j].lower_ == "of":
-                i = num.j
+            if num.is_words and toks[i].lower_ == "one" and num.j < n and toks[num.j].lower_ == "of" and (
+                    num.j + 1 >= n or toks[num.j + 1].pos_ != "DET" or toks[i].ent_type_ in ENT_EXCLUDE):
+                i = num.j  # "one of them", "one of these days"; but "one of the best screens" counts one
                 continue
             tok_start = toks[num.i].idx
             if any(a <= tok_start < b for a, b in phones):
@@ -834,6 +853,8 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
             cb = _cur_before(toks, num.i)
             if cb and not cur_norm:
                 first, cur_surface, cur_norm = cb
+            if first > 0 and toks[first - 1].lower_ == "minus" and num.value < 0:
+                first -= 1  # "about minus 387 Fahrenheit": the sign word is part of the number
             # range
             range_end = _read_range(toks, num, n)
             after = num.j
@@ -862,9 +883,19 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
                 cres = _counted(toks, num, n, prev_units)
                 if cres is not None:
                     end_k, unit, norm, subject, counted_of = cres
+                    if num.fraction:
+                        # a share of a whole: "a third of the Britian population" -> "% Britian population";
+                        # "half of which": a share of the thing named before, no unit of its own
+                        if counted_of:
+                            unit = norm = None
+                        elif unit and subject:
+                            unit, norm = f"% {subject}", f"% {norm}"
                     kind = "count" if unit else "none"
                     if unit and measure_of(unit) and unit.lower() not in {"point", "points"}:
                         kind = "measure"
+                    if unit and not counted_of and end_k < n and toks[end_k].lower_ == "per":
+                        # "three thousand tests per day": a rate of the counted thing
+                        end_k, unit, norm = _per(toks, end_k, n, unit, norm, kind)[:3]
             if num.plural_scale and kind == "none":
                 i = max(num.j, i + 1)
                 continue
@@ -878,8 +909,6 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
                 i = max(end_k, i + 1)
                 continue
             change, marker_i = _change(toks, first, kind if kind != "age" else "none", 0)
-            if num.plural_scale and change == "=":
-                change = ">"
             if change == "=":
                 if num.sign == "~":
                     change = "~"
@@ -894,9 +923,13 @@ def extract_quantities(doc, sentences: list[Sentence], claims: list[Claim]) -> l
             start_char = toks[first].idx
             last_tok = toks[max(end_k, num.j) - 1]
             end_char = last_tok.idx + len(last_tok)
-            if unit and unit.endswith(".") and last_tok.text.endswith(".") and len(unit) > 2 \
-                    and (measure_of(unit[:-1]) or currency_word(unit[:-1])):
-                unit, end_char = unit[:-1], end_char - 1  # "7.5 km/h." at the end of a sentence
+            if unit and unit.endswith(".") and last_tok.text.endswith(".") and len(unit) > 1 \
+                    and (measure_of(unit[:-1]) or currency_word(unit[:-1]) or max(end_k, num.j) == n
+                         and "." not in unit[:-1]):
+                # "7.5 km/h.", "125.8 p.", "16 billion b." at the end of a sentence: the full stop is not the unit's
+                unit, end_char = unit[:-1], end_char - 1
+                if norm and norm.endswith("."):
+                    norm = norm[:-1]
             if subject is None:
                 subject = _subject(toks, num, kind, None, end_k, n)
             value = float(num.value)
@@ -931,18 +964,31 @@ def _merge_ranges(qs: list[Quantity], text: str) -> list[Quantity]:
             between = text[p.end_char:q.start_char].strip().lower()
             before = text[max(0, p.start_char - 40):p.start_char].rstrip().lower()
             same_unit = p.normalized_unit is not None and p.normalized_unit == q.normalized_unit
+            # "between $62 and $68 per share": the rate written once, after the upper end
+            rate = p.normalized_unit is not None and q.normalized_unit is not None \
+                and q.normalized_unit.startswith(p.normalized_unit + " per ")
+            same_unit = same_unit or rate
+            # "dropping from 208 pounds to 193": both levels, the unit written once after the first
+            from_to = between == "to" and re.search(r"\bfrom$", before) is not None \
+                and p.normalized_unit is not None and (q.normalized_unit is None or q.normalized_unit == p.normalized_unit) \
+                and p.value_max is None and q.value_max is None
             ok = False
-            if same_unit and p.sentence_index == q.sentence_index and q.value >= p.value:
+            if from_to and p.sentence_index == q.sentence_index:
+                ok = True
+            elif same_unit and p.sentence_index == q.sentence_index and q.value >= p.value:
                 if between == "and" and before.endswith("between"):
                     ok = True
                 elif between in {"to", "-", "–", "—"}:
                     prev_word = before.split()[-1] if before.split() else ""
-                    ok = prev_word not in {"from", "by"} or bool(re.search(
-                        r"\b(rang\w*|var\w*|between|anywhere)\s+from$", before))
+                    ok = prev_word != "by"
             if ok:
                 p.end_char = q.end_char
                 p.surface = text[p.start_char:p.end_char]
                 p.value_max = q.value_max if q.value_max is not None else q.value
+                if p.value_max < p.value:
+                    p.value, p.value_max = p.value_max, p.value
+                if rate:
+                    p.unit, p.normalized_unit = q.unit, q.normalized_unit
                 if p.change == "=":
                     p.change = q.change
                 if p.claim_index is None:
