@@ -342,10 +342,8 @@ def _patch(src: Path, spare: Path) -> int | None:
         starts = changed[np.r_[True, np.diff(changed) != 1]] if len(changed) else changed
         ends = changed[np.r_[np.diff(changed) != 1, True]] if len(changed) else changed
         written = 0
-        for offset, length in [(_HEADER, 0)] + [(_HEADER + int(a) * block, (int(b) - int(a) + 1) * block)
-                                               for a, b in zip(starts, ends)]:
-            if offset == _HEADER and length == 0:
-                offset, length = 0, _HEADER  # the headers, always
+        for offset, length in [(0, _HEADER)] + [(_HEADER + int(a) * block, (int(b) - int(a) + 1) * block)
+                                                for a, b in zip(starts, ends)]:  # the headers, always
             done = 0
             while done < length:
                 chunk = os.pread(inp.fileno(), min(_COPY_RUN, length - done), offset + done)
