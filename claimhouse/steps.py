@@ -928,7 +928,7 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str):
     then put back; DuckDB evicts cached blocks to fit (the table's blocks are on disk, so nothing is lost).
     DuckDB shows a limit rounded ('2GB' reads '1.8 GiB'), so the limit the warehouse set on connecting is put
     back as configured when it is the one that was in force, and the shown value otherwise."""
-    from .warehouse import MEMORY_LIMIT, _MEMORY_RE
+    from .warehouse import apply_memory_limit
 
     def shown() -> str:
         return con.execute("select current_setting('memory_limit')").fetchone()[0]
@@ -938,8 +938,7 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str):
     try:
         yield
     finally:
-        if MEMORY_LIMIT and _MEMORY_RE.match(MEMORY_LIMIT):
-            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        apply_memory_limit(con)
         if shown() != before:
             con.execute(f"SET memory_limit = '{before}'")
 

@@ -97,8 +97,7 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
     try:
-        if MEMORY_LIMIT and _MEMORY_RE.match(MEMORY_LIMIT):  # a setting, not content: checked, then inlined
-            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        apply_memory_limit(con)
         if not read_only:
             init_schema(con)
         yield con
@@ -107,6 +106,12 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120
         memory = release_free_memory()
         if on_close is not None and memory is not None:
             on_close(*memory)
+
+
+def apply_memory_limit(con: duckdb.DuckDBPyConnection) -> None:
+    """Hold ``con``'s database to CLAIMHOUSE_DUCKDB_MEMORY_LIMIT ("default": DuckDB's own, left alone)."""
+    if MEMORY_LIMIT and _MEMORY_RE.match(MEMORY_LIMIT):  # a setting, not content: checked, then inlined
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
 
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
