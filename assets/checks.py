@@ -1,5 +1,5 @@
-"""great-expectations suites (claimhouse.quality) run as blocking Dagster asset checks, through the
-quality gate (claimhouse.gate).
+"""great-expectations suites (claimhouse.checks.quality) run as blocking Dagster asset checks, through the
+quality gate (claimhouse.checks.gate).
 
 Each check validates the rows loaded since its last passing run (a watermark in
 meta.check_watermarks), chunk by chunk, so its cost grows with new documents. A row that
@@ -12,7 +12,7 @@ watermark: the same rows are checked again until fixed. Marts are rebuilt whole 
 
 import dagster as dg
 
-from claimhouse import gate, quality
+from claimhouse.checks import gate, quality
 
 from .common import CORE_KEYS, DUCKDB_POOL, RAW_DOCUMENTS, STAGING_DOCUMENTS, STORY_KEYS
 from .marts import MART_ASSETS

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from claimhouse.warehouse import count, preview_markdown
+from claimhouse.warehouse.db import count, preview_markdown
 
 # Every op that opens the warehouse belongs to this pool; dagster.yaml limits it to one
 # at a time, so DuckDB (one writing process per file) never sees two writers.

@@ -2,9 +2,16 @@
 
 import dagster as dg
 
-from claimhouse import steps
+from claimhouse.steps import core as core_steps
+from claimhouse.steps import stories as story_steps
 
-from .common import CORE_KEYS, DUCKDB_POOL, STAGING_DOCUMENTS, STORY_KEYS, table_metadata
+from .common import (
+    CORE_KEYS,
+    DUCKDB_POOL,
+    STAGING_DOCUMENTS,
+    STORY_KEYS,
+    table_metadata,
+)
 from .resources import WarehouseResource
 
 _DESCRIPTIONS = {
@@ -40,7 +47,7 @@ _PREVIEWS = {
 def core_analysis(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Parse each new clean document once (spaCy) and extract all four core tables from that parse."""
     with warehouse.connect() as con:
-        result = steps.analyse_pending(con, workers=warehouse.workers)
+        result = core_steps.analyse_pending(con, workers=warehouse.workers)
         context.log.info(f"analysed {result.written} documents, {result.quarantined} quarantined")
         for name, key in CORE_KEYS.items():
             yield dg.MaterializeResult(asset_key=key, metadata=table_metadata(
@@ -57,7 +64,7 @@ def core_analysis(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 def story_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Embed each new claim once, pair it with similar claims of other documents, update the story clusters."""
     with warehouse.connect() as con:
-        result = steps.link_stories(con, workers=warehouse.workers)
+        result = story_steps.link_stories(con, workers=warehouse.workers)
         context.log.info(f"linked {result.written} new claims ({result.extra['claims_embedded']} texts embedded, "
                          f"{result.extra['claims_reusing_a_vector']} claims took a stored vector), "
                          f"{result.extra['pairs_written']} new pairs, "

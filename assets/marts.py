@@ -4,14 +4,20 @@ from pathlib import Path
 
 import dagster as dg
 
-from claimhouse import steps
+from claimhouse.steps import marts as mart_steps
 
-from .common import CORE_KEYS, DUCKDB_POOL, STAGING_DOCUMENTS, STORY_KEYS, table_metadata
+from .common import (
+    CORE_KEYS,
+    DUCKDB_POOL,
+    STAGING_DOCUMENTS,
+    STORY_KEYS,
+    table_metadata,
+)
 from .resources import WarehouseResource
 
 
 def _mart_asset(sql_path: Path) -> dg.AssetsDefinition:
-    table = steps.mart_table(sql_path)
+    table = mart_steps.mart_table(sql_path)
     schema, name = table.split(".")
     first_line = sql_path.read_text(encoding="utf-8").splitlines()[0].lstrip("- ").strip()
 
@@ -20,7 +26,7 @@ def _mart_asset(sql_path: Path) -> dg.AssetsDefinition:
               metadata={"sql_file": str(sql_path.relative_to(sql_path.parents[2]))})
     def _mart(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            built = steps.build_mart(con, sql_path)
+            built = mart_steps.build_mart(con, sql_path)
             if built.rebuilt:
                 context.log.info(f"{table}: {built.rows} rows, built in {built.seconds:.2f} s")
             else:
@@ -31,4 +37,4 @@ def _mart_asset(sql_path: Path) -> dg.AssetsDefinition:
     return _mart
 
 
-MART_ASSETS = [_mart_asset(p) for p in steps.mart_files()]
+MART_ASSETS = [_mart_asset(p) for p in mart_steps.mart_files()]

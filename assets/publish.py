@@ -3,7 +3,7 @@
 import dagster as dg
 import duckdb
 
-from claimhouse.warehouse import publish, published_path
+from claimhouse.warehouse.db import publish, published_path
 
 from .common import DUCKDB_POOL
 from .marts import MART_ASSETS

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from claimhouse import steps
+from claimhouse.steps import raw as raw_steps
 
 from .common import DUCKDB_POOL, RAW_DOCUMENTS, table_metadata
 from .resources import CorpusResource, WarehouseResource
@@ -20,7 +20,7 @@ class ScanConfig(dg.Config):
 def raw_documents(context: dg.AssetExecutionContext, config: ScanConfig, corpus: CorpusResource,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        result = steps.scan(con, corpus.path, config.paths or None)
+        result = raw_steps.scan(con, corpus.path, config.paths or None)
         context.log.info(f"scanned {result.extra['files_seen']} files: {result.extra['files_changed']} new or "
                          f"changed, {result.written} new documents, {result.quarantined} quarantined")
         return dg.MaterializeResult(metadata=table_metadata(

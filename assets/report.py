@@ -4,7 +4,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from claimhouse.report import SECTIONS, build_report_if_changed, read_report, report_dir, verify_report
+from claimhouse.warehouse.report import (
+    SECTIONS,
+    build_report_if_changed,
+    read_report,
+    report_dir,
+    verify_report,
+)
 
 from .common import DUCKDB_POOL
 from .marts import MART_ASSETS

@@ -10,7 +10,8 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from claimhouse import gate, warehouse
+from claimhouse.checks import gate
+from claimhouse.warehouse import db as warehouse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = REPO_ROOT / "seeds"
@@ -53,11 +54,11 @@ class CorpusResource(dg.ConfigurableResource):
 
 
 class QualityPolicyResource(dg.ConfigurableResource):
-    """Thresholds of the quality gate (claimhouse.gate), as dbt's warn_if / error_if.
+    """Thresholds of the quality gate (claimhouse.checks.gate), as dbt's warn_if / error_if.
 
     Defaults come from the environment (CLAIMHOUSE_WARN_IF_SHARE, CLAIMHOUSE_ERROR_IF_SHARE,
     CLAIMHOUSE_ERROR_MIN_DOCUMENTS, CLAIMHOUSE_MAX_DROP_SHARE, CLAIMHOUSE_MAX_DROP_ROWS), else
-    claimhouse.gate.Policy's.
+    claimhouse.checks.gate.Policy's.
     """
 
     warn_if_share: float = Field(default_factory=lambda: gate.Policy.from_env().warn_if_share,

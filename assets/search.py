@@ -1,9 +1,9 @@
 """Full-text search: DuckDB fts indexes over core.sentences and core.claims, and the table
-macros marts.search_sentences(q) / marts.search_claims(q) analysts call (claimhouse.search)."""
+macros marts.search_sentences(q) / marts.search_claims(q) analysts call (claimhouse.warehouse.search)."""
 
 import dagster as dg
 
-from claimhouse import search
+from claimhouse.warehouse import search
 
 from .common import CORE_KEYS, DUCKDB_POOL, STAGING_DOCUMENTS
 from .resources import WarehouseResource

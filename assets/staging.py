@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from claimhouse import steps
+from claimhouse.steps import staging as staging_steps
 
 from .common import DUCKDB_POOL, RAW_DOCUMENTS, STAGING_DOCUMENTS, table_metadata
 from .resources import WarehouseResource
@@ -14,7 +14,7 @@ from .resources import WarehouseResource
                       "outlet, original outlet, author, date and language; exact duplicates point to the first copy.")
 def staging_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        result = steps.clean_pending(con, workers=warehouse.workers)
+        result = staging_steps.clean_pending(con, workers=warehouse.workers)
         context.log.info(f"cleaned {result.written} documents, {result.quarantined} quarantined")
         return dg.MaterializeResult(metadata=table_metadata(
             con, "staging.documents",

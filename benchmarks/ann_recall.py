@@ -1,4 +1,4 @@
-"""Recall of the claim index (claimhouse/ann.py) against brute force, and what it costs, by corpus size.
+"""Recall of the claim index (claimhouse/stories/ann.py) against brute force, and what it costs, by corpus size.
 
     uv run python benchmarks/ann_recall.py --warehouse W.duckdb [--sizes 10000,100000,1000000] [--queries 1000] [--dtype f16] [--ef-search 128]
 
@@ -8,7 +8,7 @@ sees the same neighbourhood structure at every size. The queries are other real 
 the index. For each size it prints:
 
 - recall@10: the share of the 10 exact nearest neighbours (brute force, float32) that the index
-  returns among its top 10 (HNSW settings of claimhouse/ann.py);
+  returns among its top 10 (HNSW settings of claimhouse/stories/ann.py);
 - re-ranked: the same share when the index proposes K (64) candidates and the 10 with the highest
   exact cosine (float32 vectors) are kept, as the story step does;
 - pair recall: the share of the exact pairs with cosine >= PAIR_MIN (0.6) that the story step finds
@@ -29,8 +29,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from claimhouse import ann
-from claimhouse.stories import PAIR_MIN
+from claimhouse.stories import ann
+from claimhouse.stories.clusters import PAIR_MIN
 
 
 def rss_mib() -> float:

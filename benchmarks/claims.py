@@ -4,7 +4,7 @@
 
 Reads every *.txt file of DIR (default: the PolNeAR dev articles), turns each into
 clean text exactly as the pipeline does (detect + clean; not timed), loads the spaCy
-model with claimhouse.nlp.load_nlp() and warms it up on one text (not timed). Then it
+model with claimhouse.nlp.pipeline.load_nlp() and warms it up on one text (not timed). Then it
 times, separately, the parse (nlp.pipe) and claim extraction
 (extract_claims(doc, split_sentences(doc))) over all documents, --repeat times over
 the corpus. Words are len(text.split()) of the clean texts. Runs pinned to one core
@@ -27,10 +27,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from claimhouse.claims import extract_claims
-from claimhouse.clean import clean
-from claimhouse.ingest import detect
-from claimhouse.nlp import load_nlp, split_sentences
+from claimhouse.nlp.claims import extract_claims
+from claimhouse.clean.document import clean
+from claimhouse.ingest.formats import detect
+from claimhouse.nlp.pipeline import load_nlp, split_sentences
 from claimhouse.types import RejectedInput
 
 DEFAULT_TEXTS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "polnear-dev" / "seeds"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import trafilatura
 
-from claimhouse.clean import clean
-from claimhouse.ingest import detect
+from claimhouse.clean.document import clean
+from claimhouse.ingest.formats import detect
 from claimhouse.types import RejectedInput
 
 DEFAULT_PAGES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wcxb-dev" / "seeds"

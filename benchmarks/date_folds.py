@@ -33,9 +33,9 @@ from pathlib import Path
 
 import trafilatura
 
-from claimhouse.clean import clean
-from claimhouse.ingest import detect
-from claimhouse.textmeta import registered_domain
+from claimhouse.clean.document import clean
+from claimhouse.ingest.formats import detect
+from claimhouse.clean.textmeta import registered_domain
 from claimhouse.types import RejectedInput
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wcxb-dev"

@@ -56,7 +56,7 @@ COMMENT_FORM = """<div id="comments" class="comments-area">
 
 def decode(data: bytes) -> str | None:
     """The page as text: gzip undone, then BOM / declared charset / UTF-8 / detected (claimhouse's rules)."""
-    from claimhouse.ingest import detect
+    from claimhouse.ingest.formats import detect
     from claimhouse.types import RejectedInput
 
     try:

@@ -29,15 +29,15 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from claimhouse import steps  # noqa: E402
-from claimhouse.report import build_report_if_changed  # noqa: E402
+from claimhouse.steps import marts as mart_steps
+from claimhouse.warehouse.report import build_report_if_changed  # noqa: E402
 
 
 def _marts_digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Row count and an order-independent digest of the rows of each mart (as claimhouse.warehouse.digest)."""
+    """Row count and an order-independent digest of the rows of each mart (as claimhouse.warehouse.db.digest)."""
     out = {}
-    for path in steps.mart_files():
-        table = steps.mart_table(path)
+    for path in mart_steps.mart_files():
+        table = mart_steps.mart_table(path)
         schema, name = table.split(".")
         cols = ", ".join(f'"{c}"' for (c,) in con.execute(
             "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
@@ -51,9 +51,9 @@ def _marts_digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def _marts_pass(con: duckdb.DuckDBPyConnection, force: bool) -> tuple[dict[str, tuple[float, bool]], float]:
     out = {}
     started = time.perf_counter()
-    for path in steps.mart_files():
+    for path in mart_steps.mart_files():
         t0 = time.perf_counter()
-        built = steps.build_mart(con, path, force=force)
+        built = mart_steps.build_mart(con, path, force=force)
         out[built.table] = (time.perf_counter() - t0, built.rebuilt)
     return out, time.perf_counter() - started
 

@@ -17,9 +17,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from claimhouse import steps
+from claimhouse.steps import raw as raw_steps
+from claimhouse.steps import staging as staging_steps
+from claimhouse.steps import core as core_steps
+from claimhouse.steps import marts as mart_steps
 from claimhouse.parallel import default_workers
-from claimhouse.warehouse import connect
+from claimhouse.warehouse.db import connect
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -59,18 +62,18 @@ def main() -> None:
         total = time.perf_counter()
         with connect(wh) as con:
             t = time.perf_counter()
-            r = steps.scan(con, seeds)
+            r = raw_steps.scan(con, seeds)
             dt_scan = time.perf_counter() - t
             t = time.perf_counter()
-            c = steps.clean_pending(con, workers=args.workers)
+            c = staging_steps.clean_pending(con, workers=args.workers)
             dt_clean = time.perf_counter() - t
             words = con.execute("select coalesce(sum(word_count), 0) from staging.documents").fetchone()[0]
             t = time.perf_counter()
-            a = steps.analyse_pending(con, workers=args.workers)
+            a = core_steps.analyse_pending(con, workers=args.workers)
             dt_an = time.perf_counter() - t
             t = time.perf_counter()
-            for sql in steps.mart_files():
-                steps.build_mart(con, sql)
+            for sql in mart_steps.mart_files():
+                mart_steps.build_mart(con, sql)
             dt_marts = time.perf_counter() - t
             counts = {tbl: con.execute(f"select count(*) from {tbl}").fetchone()[0]
                       for tbl in ("core.sentences", "core.claims", "core.quantities", "core.entities")}
@@ -80,7 +83,7 @@ def main() -> None:
               f"({c.quarantined} quarantined)")
         print(f"analyse  {a.processed:6d} documents {dt_an:8.2f} s  {a.processed / dt_an:8.1f} docs/s  "
               f"{words / dt_an:8.0f} words/s  (parse + claims + quantities + entities)")
-        print(f"marts    {len(steps.mart_files()):6d} tables    {dt_marts:8.2f} s")
+        print(f"marts    {len(mart_steps.mart_files()):6d} tables    {dt_marts:8.2f} s")
         print("rows     " + "  ".join(f"{k} {v}" for k, v in counts.items()))
         print(f"total    {wall:8.2f} s wall  peak RSS {peak_rss_mib():.0f} MiB (largest process)")
 

@@ -7,8 +7,8 @@ Issue 17 asks for figures that hold on sentences never seen. The dev items are s
 fold i mod 2 of 2). A rule designed on fold A is checked on fold B, and the reverse.
 
 Each sentence goes through the pipeline's own code, one document at a time: the clean step's worker
-(``steps._clean_batch``: detect + clean, the text as stored in ``staging.documents``), the English-only
-filter of ``steps.analyse_pending``, and the analyse step's worker (``steps._analyse_batch``: the same
+(``staging_steps._clean_batch``: detect + clean, the text as stored in ``staging.documents``), the English-only
+filter of ``core_steps.analyse_pending``, and the analyse step's worker (``core_steps._analyse_batch``: the same
 spaCy model from ``nlp.load_nlp`` and ``nlp.analyze`` -> ``quantities.extract_quantities``; the
 quantity rows as written to ``core.quantities``). The rows are scored with the matching rules of
 ``shared/eval/score.py quantities``: its ``same_value`` and ``unit_key`` are imported from that file,
@@ -49,17 +49,18 @@ def fold_of(stem: str, k: int) -> int:
 
 def predict(seeds: Path) -> dict[str, list[dict]]:
     """core.quantities rows per item stem, as the pipeline writes them (one worker, this process)."""
-    from claimhouse import steps
+    from claimhouse.steps import staging as staging_steps
+    from claimhouse.steps import core as core_steps
 
     out: dict[str, list[dict]] = {}
     for path in sorted(seeds.glob("*.txt")):
         stem = path.name.split(".", 1)[0]
         doc_id = stem
-        cleaned = steps._clean_batch([(doc_id, str(path), path.read_bytes(), None)])[0]
-        if not cleaned["ok"] or (cleaned["language"] and cleaned["language"] not in steps.ENGLISH):
+        cleaned = staging_steps._clean_batch([(doc_id, str(path), path.read_bytes(), None)])[0]
+        if not cleaned["ok"] or (cleaned["language"] and cleaned["language"] not in core_steps.ENGLISH):
             out[stem] = []  # missing from the warehouse (or not analysed): scores as empty output
             continue
-        rows = steps._analyse_batch([(doc_id, cleaned["text"])])[0]
+        rows = core_steps._analyse_batch([(doc_id, cleaned["text"])])[0]
         out[stem] = rows["quantities"] if rows["ok"] else []
         for q in out[stem]:
             q["_text"] = cleaned["text"]

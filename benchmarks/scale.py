@@ -56,8 +56,10 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from claimhouse import ann, steps, stories  # noqa: E402
-from claimhouse.warehouse import init_schema, load_fts, published_path  # noqa: E402
+from claimhouse.stories import ann  # noqa: E402
+from claimhouse.steps import stories as story_steps
+from claimhouse.stories import clusters as stories
+from claimhouse.warehouse.db import init_schema, load_fts, published_path  # noqa: E402
 
 ID_COLUMNS = {"doc_id", "sentence_id", "claim_id", "quantity_id", "mention_id", "claim_a", "claim_b",
               "cluster_id", "duplicate_of"}
@@ -145,7 +147,7 @@ def synthesize(source: Path, target: Path, claims: int) -> dict:
     emb_models = np.asarray(emb["model"].to_pylist(), dtype=object)
     rng = np.random.default_rng(0)
     # story clusters as the pipeline makes them (average linkage over the copy's pairs; ids from members)
-    whole = stories.clusters(con.execute(steps._cluster_pairs_sql("").replace("core.claim_pairs", "src.core.claim_pairs")).fetchall())
+    whole = stories.clusters(con.execute(story_steps._cluster_pairs_sql("").replace("core.claim_pairs", "src.core.claim_pairs")).fetchall())
     con.register("_members", pa.table({"claim_id": list(whole), "cluster_key": list(whole.values())}))
     for k, docs in enumerate(copies):
         con.execute("create or replace temp table _docs as select unnest(?::text[]) as doc_id", [docs])
@@ -163,7 +165,7 @@ def synthesize(source: Path, target: Path, claims: int) -> dict:
                 select claim_id || '~' || ?, 'st_' || left(sha256(min(claim_id || '~' || ?) over (partition by cluster_key)), 16)
                 from _members""", [k, k])
         else:  # a partial copy: its own clusters
-            part = stories.clusters(con.execute(steps._cluster_pairs_sql(
+            part = stories.clusters(con.execute(story_steps._cluster_pairs_sql(
                 "where claim_a in (select claim_id from src.core.claims where doc_id in (select doc_id from _docs)) "
                 "and claim_b in (select claim_id from src.core.claims where doc_id in (select doc_id from _docs))"
             ).replace("core.claim_pairs", "src.core.claim_pairs")).fetchall())

@@ -42,8 +42,8 @@ SEEDS = {"seeds": ROOT / "seeds", "polnear": SHARED / "eval" / "polnear-dev" / "
 
 
 def ensure_warehouse(name: str, path: Path) -> Path:
-    from claimhouse import steps
-    from claimhouse.warehouse import connect
+    from claimhouse.steps import stories as story_steps
+    from claimhouse.warehouse.db import connect
 
     if not path.exists():
         print(f"building {path} from {SEEDS[name]} ...", flush=True)
@@ -51,7 +51,7 @@ def ensure_warehouse(name: str, path: Path) -> Path:
                         "--warehouse", str(path)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     with connect(path) as con:  # warehouses built before the story step: run it now
         if not con.execute("select count(*) from core.claim_embeddings").fetchone()[0]:
-            steps.link_stories(con, workers=os.cpu_count() or 1)
+            story_steps.link_stories(con, workers=os.cpu_count() or 1)
     return path
 
 
@@ -100,7 +100,7 @@ def main() -> None:
     print(f"all        contradiction {prf(*totals['contra'])}")
 
     # speed: embedding every claim of the PolNeAR warehouse on one thread
-    from claimhouse.stories import Embedder, embedding_text
+    from claimhouse.stories.clusters import Embedder, embedding_text
 
     con = duckdb.connect(str(args.polnear_warehouse), read_only=True)
     texts = [embedding_text(t) for (t,) in con.execute("select content_text from core.claims").fetchall()]

@@ -35,7 +35,7 @@ _NLP = None
 
 def _init() -> None:
     global _NLP
-    from claimhouse.nlp import load_nlp
+    from claimhouse.nlp.pipeline import load_nlp
 
     _NLP = load_nlp()
 

@@ -18,7 +18,13 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+from rich.progress import (  # noqa: E402
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table  # noqa: E402
 
 from claimhouse import progress as ch_progress  # noqa: E402
@@ -47,7 +53,7 @@ class RichReporter(ch_progress.Reporter):
 
 
 def _summary(warehouse_path: str) -> Table:
-    from claimhouse.warehouse import connect
+    from claimhouse.warehouse.db import connect
 
     table = Table(title="claimhouse warehouse", show_header=True)
     table.add_column("what")
@@ -132,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             message = error.message.strip().splitlines()
             console.print(f"[red]step failed[/red] {event.step_key}: {message[-1][:300] if message else ''}")
     if dg.AssetKey(["published", "report"]) in materialized:
-        from claimhouse.report import report_dir
+        from claimhouse.warehouse.report import report_dir
 
         console.print(f"report: [bold]{report_dir(wh) / 'index.html'}[/bold]")
     if log_path:
@@ -276,7 +282,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
     from assets.resources import default_warehouse_path
-    from claimhouse.warehouse import WarehouseBusy, connect, load_fts, published_path
+    from claimhouse.warehouse.db import WarehouseBusy, connect, load_fts, published_path
 
     wh = args.warehouse or default_warehouse_path()
     published = published_path(wh)
@@ -343,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     train.set_defaults(fn=None)
     if argv is None:
         argv = sys.argv[1:]
-    if argv and argv[0] == "train-attributions":  # its own options: claimhouse/attribution/train.py
-        from claimhouse.attribution.train import main as train_main
+    if argv and argv[0] == "train-attributions":  # its own options: claimhouse/nlp/attribution/train.py
+        from claimhouse.nlp.attribution.train import main as train_main
 
         return train_main(argv[1:])
     args = ap.parse_args(argv)

@@ -4,7 +4,13 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import ALL_ASSETS, ASSET_CHECKS
-from assets.resources import CorpusResource, QualityPolicyResource, WarehouseResource, default_seeds_dir, default_warehouse_path
+from assets.resources import (
+    CorpusResource,
+    QualityPolicyResource,
+    WarehouseResource,
+    default_seeds_dir,
+    default_warehouse_path,
+)
 from claimhouse.parallel import default_workers
 
 from .jobs import claimhouse_job

@@ -13,7 +13,7 @@ import time
 import dagster as dg
 
 from assets.resources import CorpusResource
-from claimhouse.steps import list_input_files
+from claimhouse.steps.raw import list_input_files
 
 from .jobs import claimhouse_job
 

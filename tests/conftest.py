@@ -54,8 +54,8 @@ def seed_doc_id(warehouse: Path, prefix: str) -> str:
 
 def clean_seed(path: Path) -> str:
     """The clean text the pipeline makes of a seed file (the real detect + clean)."""
-    from claimhouse.clean import clean
-    from claimhouse.ingest import detect
+    from claimhouse.clean.document import clean
+    from claimhouse.ingest.formats import detect
 
     return clean(detect(path.read_bytes(), str(path)), str(path)).text
 

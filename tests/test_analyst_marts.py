@@ -8,10 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from claimhouse.warehouse import published_path
-
 from conftest import query
+
+from claimhouse.warehouse.db import published_path
 
 SCHEMA = Path(__file__).resolve().parents[1] / "warehouse" / "schema.sql"
 MARTS = SCHEMA.parent / "marts"

@@ -1,11 +1,13 @@
-"""The HNSW index of claim embeddings (claimhouse/ann.py) and the story step that uses it."""
+"""The HNSW index of claim embeddings (claimhouse/stories/ann.py) and the story step that uses it."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from claimhouse import ann, steps, stories
-from claimhouse.warehouse import connect
+from claimhouse.steps import stories as story_steps
+from claimhouse.stories import ann
+from claimhouse.stories import clusters as stories
+from claimhouse.warehouse.db import connect
 
 
 def _unit(rng, n, dim=ann.DIM):
@@ -62,7 +64,7 @@ class _Vectors:
 
 def _brute_force_pairs(con) -> list[tuple[str, str, float]]:
     ids, docs, vecs = [], [], []
-    for i, d, v in steps._stored_embeddings(con):
+    for i, d, v in story_steps._stored_embeddings(con):
         ids += i
         docs += d
         vecs.append(v)
@@ -98,7 +100,7 @@ def test_the_step_with_the_index_writes_the_pairs_brute_force_finds(tmp_path, al
                     _claim(con, f"{doc}c{c}", doc, text)
             if run == 2:
                 ann.index_path(wh).unlink()
-            result = steps.link_stories(con, embedder=_Vectors(table))
+            result = story_steps.link_stories(con, embedder=_Vectors(table))
             assert result.extra["index_size"] == con.execute("select count(*) from core.claim_embeddings").fetchone()[0]
         written = con.execute("select claim_a, claim_b, similarity from core.claim_pairs order by all").fetchall()
         expected = sorted(_brute_force_pairs(con))
@@ -130,9 +132,9 @@ def test_retracted_claims_leave_the_index(tmp_path, removed, always_index):
     with connect(wh) as con:
         for i in range(6):
             _claim(con, f"c{i}", f"d{i}", f"t{i}")
-        steps.link_stories(con, embedder=_Vectors(table))
+        story_steps.link_stories(con, embedder=_Vectors(table))
         con.execute("delete from core.claims where doc_id in ('d1', 'd2')")
-        result = steps.link_stories(con, embedder=_Vectors(table))
+        result = story_steps.link_stories(con, embedder=_Vectors(table))
         assert result.extra["index_size"] == 4
         reopened = ann.ClaimIndex(ann.index_path(wh))
         assert len(reopened) == 4
@@ -155,7 +157,7 @@ def test_a_small_corpus_is_compared_exactly_and_keeps_no_index(tmp_path):
     with connect(wh) as con:
         for i in range(4):
             _claim(con, f"c{i}", f"d{i}", f"t{i}")
-        result = steps.link_stories(con, embedder=_Vectors(table))
+        result = story_steps.link_stories(con, embedder=_Vectors(table))
         assert result.extra["index_size"] == 0 and not ann.index_path(wh).exists()
         assert con.execute("select claim_a, claim_b, similarity from core.claim_pairs").fetchall() == [("c0", "c3", 1.0)]
         keys = con.execute("select ann_key from core.claim_embeddings order by claim_id").fetchall()
@@ -197,11 +199,11 @@ def test_lost_vectors_are_refilled_from_the_table(tmp_path, always_index, caplog
     with connect(wh) as con:
         for i in range(7):
             _claim(con, f"c{i}", f"d{i}", f"t{i}")
-        steps.link_stories(con, embedder=_Vectors(table))
+        story_steps.link_stories(con, embedder=_Vectors(table))
         for f in tmp_path.glob("w.duckdb.claims.usearch.vectors*"):
             f.unlink()
         _claim(con, "c7", "d7", "t7")
-        steps.link_stories(con, embedder=_Vectors(table))
+        story_steps.link_stories(con, embedder=_Vectors(table))
         assert "7 vectors added beside it" in caplog.text
         assert con.execute("select claim_a, claim_b, similarity from core.claim_pairs").fetchall() == [("c0", "c7", 1.0)]
         store = ann.VectorStore(ann.index_path(wh).with_name(ann.index_path(wh).name + ".vectors"))
@@ -214,20 +216,20 @@ def test_lost_vectors_are_refilled_from_the_table(tmp_path, always_index, caplog
 
 def test_a_proposal_whose_vector_the_store_lacks_is_dropped_not_misread(tmp_path, always_index, monkeypatch):
     """Never expected after sync; if it happens, the other proposals keep their own vectors."""
-    monkeypatch.setattr(steps, "PROPOSAL_CHUNK", 2)  # several chunks
+    monkeypatch.setattr(story_steps, "PROPOSAL_CHUNK", 2)  # several chunks
     rng = np.random.default_rng(13)
     table = {f"t{i}": v for i, v in enumerate(_unit(rng, 5))}
     wh = tmp_path / "w.duckdb"
     with connect(wh) as con:
         for i in range(5):
             _claim(con, f"c{i}", f"d{i}", f"t{i}")
-        steps.link_stories(con, embedder=_Vectors(table))
+        story_steps.link_stories(con, embedder=_Vectors(table))
         index = ann.ClaimIndex(ann.index_path(wh))
         keys = ann.claim_keys([f"c{i}" for i in range(5)])
         index.vectors.remove(keys[2:3])
         rows = np.array([0, 0, 0, 1, 1], dtype=np.int64)
         asked = keys[[1, 2, 3, 2, 4]]
-        chunks = list(steps._proposed(con, index, rows, asked))
+        chunks = list(story_steps._proposed(con, index, rows, asked))
         got = [(int(r), i, v[w].tolist()) for rs, ids, _, v, at in chunks for r, i, w in zip(rs, ids, at)]
         assert [(r, i) for r, i, _ in got] == [(0, "c1"), (0, "c3"), (1, "c4")]
         assert all(np.allclose(v, table[f"t{i[1]}"]) for _, i, v in got)
@@ -241,26 +243,26 @@ def test_the_story_step_holds_duckdb_to_a_smaller_limit_while_the_index_is_in_me
     rng = np.random.default_rng(3)
     table = {f"t{i}": v for i, v in enumerate(_unit(rng, 8))}
     seen: list[str] = []
-    real = steps._pair_relations
+    real = story_steps._pair_relations
 
     def spy(con, pairs):
         seen.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
         return real(con, pairs)
 
-    monkeypatch.setattr(steps, "_pair_relations", spy)
+    monkeypatch.setattr(story_steps, "_pair_relations", spy)
     with connect(tmp_path / "w.duckdb") as con:
         configured = con.execute("select current_setting('memory_limit')").fetchone()[0]
         for i in range(8):
             _claim(con, f"c{i}", f"d{i}", f"t{i}")
-        steps.link_stories(con, embedder=_Vectors(table))
-        con.execute(f"SET memory_limit = '{steps.STORY_LOOP_MEMORY_LIMIT}'")
+        story_steps.link_stories(con, embedder=_Vectors(table))
+        con.execute(f"SET memory_limit = '{story_steps.STORY_LOOP_MEMORY_LIMIT}'")
         lowered = con.execute("select current_setting('memory_limit')").fetchone()[0]
         assert seen and set(seen) == {lowered} and lowered != configured
         con.execute("SET memory_limit = '1GiB'")  # a limit set by hand is put back too
         _claim(con, "c9", "d9", "missing text")  # the embedder raises a KeyError for it: the step quarantines d9
-        steps.link_stories(con, embedder=_Vectors(table))
+        story_steps.link_stories(con, embedder=_Vectors(table))
         assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "1.0 GiB"
     with connect(tmp_path / "w.duckdb") as con:
         _claim(con, "c10", "d10", "t1")
-        steps.link_stories(con, embedder=_Vectors(table))
+        story_steps.link_stories(con, embedder=_Vectors(table))
         assert con.execute("select current_setting('memory_limit')").fetchone()[0] == configured

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from claimhouse.attribution import brat, model as am
-from claimhouse.attribution.train import main as train_main
-from claimhouse.claims import extract_claims
-from claimhouse.nlp import load_nlp, split_sentences
-
 from conftest import query
+
+from claimhouse.nlp.attribution import brat
+from claimhouse.nlp.attribution import model as am
+from claimhouse.nlp.attribution.train import main as train_main
+from claimhouse.nlp.claims import extract_claims
+from claimhouse.nlp.pipeline import load_nlp, split_sentences
 
 
 def claims_of(text: str, mode: str | None = None):

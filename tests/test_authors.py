@@ -1,11 +1,16 @@
-"""claimhouse.authors: the byline of an HTML page, one small page per rule."""
+"""claimhouse.clean.authors: the byline of an HTML page, one small page per rule."""
 from __future__ import annotations
 
 import pytest
 from trafilatura.utils import load_html
 
-from claimhouse.authors import _byline_names, _good_author, author_clues, pick_author
-from claimhouse.clean import _page_meta
+from claimhouse.clean.authors import (
+    _byline_names,
+    _good_author,
+    author_clues,
+    pick_author,
+)
+from claimhouse.clean.document import _page_meta
 
 _TEXT = ("<p>Heavy rain flooded the streets of the old town on Saturday, forcing dozens of residents to leave.</p>"
          "<p>The fire service said it had pumped water out of more than forty basements during the night.</p>"

@@ -1,16 +1,16 @@
-"""Tests for claimhouse.claims.extract_claims (attributions and assertions)."""
+"""Tests for claimhouse.nlp.claims.extract_claims (attributions and assertions)."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS, clean_seed  # noqa: E402
 
-from claimhouse.claims import extract_claims
-from claimhouse.nlp import load_nlp, split_sentences
+from claimhouse.nlp.claims import extract_claims
+from claimhouse.nlp.pipeline import load_nlp, split_sentences
 from claimhouse.types import Claim
 
-from conftest import SEEDS, clean_seed  # noqa: E402
 CHROME = re.compile(r"^(SUBSCRIBE TO US!|Sponsor:.*|Read more:.*|Loading comments.*|--+|\d+|\d+ \w+ ago|"
                     r"back|topic|THE AMERICA ONE NEWS|.*\|.*|[A-Z][a-z]{2} \d{1,2}, \d{4}.*)$")
 

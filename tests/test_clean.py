@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from claimhouse.clean import clean, html_fragment_lines
-from claimhouse.ingest import detect
-from claimhouse.textmeta import find_date, outlet_from_name, registered_domain, strip_site_suffix
+from claimhouse.clean.document import clean, html_fragment_lines
+from claimhouse.clean.textmeta import (
+    find_date,
+    outlet_from_name,
+    registered_domain,
+    strip_site_suffix,
+)
+from claimhouse.ingest.formats import detect
 from claimhouse.types import CleanDocument, Detected, RejectedInput
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -364,7 +369,7 @@ def test_real_pages_clean_or_reject():
 
 
 def test_text_page_embedded_markup_is_stripped_but_code_samples_stay():
-    from claimhouse.clean import strip_embedded_markup
+    from claimhouse.clean.document import strip_embedded_markup
 
     text = ('He said so on Monday.\n<tweet pic="pic.twitter.com/" author="x">The blaze spread</tweet>\n'
             'Run adduser <username> first.')
@@ -372,7 +377,7 @@ def test_text_page_embedded_markup_is_stripped_but_code_samples_stay():
 
 
 def test_long_read_more_link_line_is_chrome_in_extractor_output():
-    from claimhouse.boilerplate import is_link_chrome
+    from claimhouse.clean.boilerplate import is_link_chrome
 
     assert is_link_chrome("Read more: Ukraine incursion in Kursk struggles as Russians retake territory while "
                           "the Kremlin masses troops near the border for a new push")
@@ -475,8 +480,8 @@ def _comment_form_page(inside_article: bool) -> bytes:
 
 @pytest.mark.parametrize("inside_article", [False, True])
 def test_comment_form_allowed_tags_footer_is_removed(inside_article):
-    from claimhouse.clean import clean
-    from claimhouse.ingest import detect
+    from claimhouse.clean.document import clean
+    from claimhouse.ingest.formats import detect
 
     text = clean(detect(_comment_form_page(inside_article), "x.html"), "x.html").text
     assert "paragraph 7 of a story" in text
@@ -484,7 +489,7 @@ def test_comment_form_allowed_tags_footer_is_removed(inside_article):
 
 
 def test_comment_form_footer_line_rule():
-    from claimhouse.boilerplate import is_comment_form_footer
+    from claimhouse.clean.boilerplate import is_comment_form_footer
 
     assert is_comment_form_footer('You may use these HTML tags and attributes: <a href="" title=""> <abbr title="">')
     assert is_comment_form_footer('<a href="" title=""> <abbr title=""> <b> <strong>')
@@ -500,8 +505,8 @@ def test_comment_form_footer_line_rule():
 
 
 def test_comment_form_footer_in_a_text_page_is_removed():
-    from claimhouse.clean import clean
-    from claimhouse.ingest import detect
+    from claimhouse.clean.document import clean
+    from claimhouse.ingest.formats import detect
 
     body = "\n".join(f"The defence minister said on Monday that the talks in Riyadh would resume next week, "
                      f"in paragraph {i} of the story." for i in range(6))

@@ -9,7 +9,7 @@ import textwrap
 
 from conftest import REPO, SEEDS
 
-from claimhouse.warehouse import published_path
+from claimhouse.warehouse.db import published_path
 
 READER = textwrap.dedent("""
     import sys, duckdb

@@ -1,4 +1,4 @@
-"""Splitting WARC archives and JSON Lines dumps into documents (claimhouse.containers)."""
+"""Splitting WARC archives and JSON Lines dumps into documents (claimhouse.ingest.containers)."""
 from __future__ import annotations
 
 import gzip
@@ -11,8 +11,13 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from claimhouse import containers
-from claimhouse.containers import Record, RejectedRecord, container_kind, iter_records
+from claimhouse.ingest import containers
+from claimhouse.ingest.containers import (
+    Record,
+    RejectedRecord,
+    container_kind,
+    iter_records,
+)
 
 PAGES = [
     ("https://news.example.com/a", "text/html; charset=utf-8",

@@ -1,6 +1,6 @@
 """Crash safety with real processes: `claimhouse run` killed with SIGKILL during cleaning, then during
 analysis, then during the marts, re-run each time, ends with the same warehouse as a run never killed
-(claimhouse.warehouse.digest: every row of every table, processing times left out)."""
+(claimhouse.warehouse.db.digest: every row of every table, processing times left out)."""
 from __future__ import annotations
 
 import os
@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from claimhouse.warehouse import connect, digest, published_path
 from conftest import REPO, SEEDS
+
+from claimhouse.warehouse.db import connect, digest, published_path
 
 WCXB = REPO / "tests" / "data" / "wcxb"
 PAGES = 30  # real pages of the public WCXB dev set (tests/data/wcxb), so each stage runs for a few seconds

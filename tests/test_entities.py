@@ -1,13 +1,16 @@
-"""Tests for claimhouse.entities (rule layer over spaCy NER, canonical names)."""
+"""Tests for claimhouse.nlp.entities (rule layer over spaCy NER, canonical names)."""
 from __future__ import annotations
 
-
 import pytest
-
-from claimhouse.entities import LABELS, canonical_key, extract_entities, resolve_names
-from claimhouse.nlp import load_nlp, split_sentences
-
 from conftest import SEEDS, clean_seed  # noqa: E402
+
+from claimhouse.nlp.entities import (
+    LABELS,
+    canonical_key,
+    extract_entities,
+    resolve_names,
+)
+from claimhouse.nlp.pipeline import load_nlp, split_sentences
 
 
 @pytest.fixture(scope="module")

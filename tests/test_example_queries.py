@@ -8,10 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from claimhouse.warehouse import load_fts, published_path
-
 from conftest import REPO
+
+from claimhouse.warehouse.db import load_fts, published_path
 
 QUERIES = REPO / "warehouse" / "queries"
 

@@ -1,11 +1,11 @@
-"""The quality gate (claimhouse.gate) on a real DuckDB warehouse: row rules quarantine, the rest blocks."""
+"""The quality gate (claimhouse.checks.gate) on a real DuckDB warehouse: row rules quarantine, the rest blocks."""
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from claimhouse import gate, quality
-from claimhouse.warehouse import init_schema
+from claimhouse.checks import gate, quality
+from claimhouse.warehouse.db import init_schema
 
 SHA = "ab" * 32
 
@@ -165,7 +165,7 @@ def test_claim_pairs_have_no_key_and_the_check_holds_each_pair_once(tmp_path):
     check instead."""
     import duckdb
 
-    from claimhouse.warehouse import connect
+    from claimhouse.warehouse.db import connect
 
     wh = tmp_path / "old.duckdb"
     old = duckdb.connect(str(wh))

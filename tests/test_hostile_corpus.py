@@ -9,9 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 import hostile_corpus as hc
+import pytest
 from conftest import SEEDS, run_pipeline
 
 

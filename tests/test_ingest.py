@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from claimhouse import ingest
-from claimhouse.ingest import detect
+from claimhouse.ingest import formats as ingest
+from claimhouse.ingest.formats import detect
 from claimhouse.types import RejectedInput
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

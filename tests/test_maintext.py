@@ -1,8 +1,8 @@
 """Main-text recovery: blocks trafilatura dropped inside the article come back, chrome does not."""
 from trafilatura.utils import load_html
 
-from claimhouse.clean import _drop_repeats
-from claimhouse.maintext import page_blocks, recover
+from claimhouse.clean.document import _drop_repeats
+from claimhouse.clean.maintext import page_blocks, recover
 
 P1 = "Officials in Kyiv said the incursion into Kursk was meant to draw Russian reserves away from Donetsk."
 P2 = "Analysts at the Institute for the Study of War wrote that the operation had stalled by late autumn."

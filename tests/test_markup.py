@@ -1,4 +1,4 @@
-"""claimhouse.markup: markup the cleaner let through, told apart from markup the page shows as text."""
+"""claimhouse.clean.markup: markup the cleaner let through, told apart from markup the page shows as text."""
 from __future__ import annotations
 
 import json
@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from claimhouse.clean import clean
-from claimhouse.ingest import detect
-from claimhouse.markup import MARKUP_PATTERNS, leftover_markup
+from claimhouse.clean.document import clean
+from claimhouse.clean.markup import MARKUP_PATTERNS, leftover_markup
+from claimhouse.ingest.formats import detect
 
 PARAS = "".join(f"<p>The library's maintainers said on Monday that version {i} fixes how strings are quoted "
                 "in configuration files, a change many users asked for.</p>" for i in range(6))
@@ -34,7 +34,7 @@ def article(body: str, after: str = "") -> str:
 
 
 def test_patterns_are_the_quality_rule_patterns():
-    from claimhouse import quality
+    from claimhouse.checks import quality
 
     assert quality.MARKUP_PATTERNS is MARKUP_PATTERNS
     for p in MARKUP_PATTERNS:
@@ -152,7 +152,7 @@ def test_markup_escaped_only_where_readers_do_not_see_it_is_leftover():
 
 
 def test_visible_text():
-    from claimhouse.markup import visible_text
+    from claimhouse.clean.markup import visible_text
 
     page = ('<!DOCTYPE html><html><head><style>p{}</style><script>var a = "&lt;b";</script></head><body>'
             '<p title="&lt;i&gt;">Write <code>&lt;<span class="hljs-name">div</span>&gt;</code> here.</p>'

@@ -6,16 +6,18 @@ import shutil
 
 import duckdb
 import pytest
-
-from claimhouse import report as rp
-from claimhouse import steps
-from claimhouse.warehouse import connect, digest
-
 from conftest import SEEDS, run_pipeline
+
+from claimhouse.steps import core as core_steps
+from claimhouse.steps import marts as mart_steps
+from claimhouse.steps import raw as raw_steps
+from claimhouse.steps import staging as staging_steps
+from claimhouse.warehouse import report as rp
+from claimhouse.warehouse.db import connect, digest
 
 
 def _build_all(con, force: bool = False) -> dict[str, bool]:
-    return {b.table: b.rebuilt for b in (steps.build_mart(con, p, force=force) for p in steps.mart_files())}
+    return {b.table: b.rebuilt for b in (mart_steps.build_mart(con, p, force=force) for p in mart_steps.mart_files())}
 
 
 def _marts(con) -> dict[str, str]:
@@ -29,14 +31,14 @@ def warehouse(tmp_path_factory):
     shutil.copytree(SEEDS, seeds)
     wh = root / "w.duckdb"
     with connect(wh) as con:
-        steps.scan(con, seeds)
-        steps.clean_pending(con, workers=0)
-        steps.analyse_pending(con, workers=0)
+        raw_steps.scan(con, seeds)
+        staging_steps.clean_pending(con, workers=0)
+        core_steps.analyse_pending(con, workers=0)
     return wh
 
 
 def test_mart_inputs_are_the_tables_its_sql_reads():
-    inputs = {steps.mart_table(p): steps.mart_inputs(p) for p in steps.mart_files()}
+    inputs = {mart_steps.mart_table(p): mart_steps.mart_inputs(p) for p in mart_steps.mart_files()}
     assert inputs["marts.entities"] == ["core.entities", "staging.documents"]
     assert inputs["marts.story_clusters"] == ["core.claim_pairs", "core.claims", "core.story_clusters",
                                               "staging.documents"]
@@ -48,7 +50,7 @@ def test_second_build_rebuilds_nothing_and_changes_nothing(warehouse, tmp_path):
     shutil.copy(warehouse, wh)
     with connect(wh) as con:
         first = _build_all(con)
-        assert all(first.values()) and len(first) == len(steps.mart_files())
+        assert all(first.values()) and len(first) == len(mart_steps.mart_files())
         marts = _marts(con)
         assert any(not d.startswith("0 rows") for d in marts.values())
         meta = con.execute("select * from meta.mart_inputs order by mart").fetchall()
@@ -73,7 +75,7 @@ def test_a_change_rebuilds_the_marts_that_read_it(warehouse, tmp_path):
                                 "and source_canonical is not null order by claim_id limit 1").fetchone()
         con.execute("update core.claims set source_canonical = 'Somebody Else' where claim_id = ?", [claim_id])
         rebuilt = _build_all(con)
-        readers = {steps.mart_table(p) for p in steps.mart_files() if "core.claims" in steps.mart_inputs(p)}
+        readers = {mart_steps.mart_table(p) for p in mart_steps.mart_files() if "core.claims" in mart_steps.mart_inputs(p)}
         assert {t for t, r in rebuilt.items() if r} == readers
         assert not rebuilt["marts.entities"]
         assert con.execute("select count(*) from marts.speakers where speaker = 'Somebody Else'").fetchone()[0] == 1
@@ -122,7 +124,7 @@ def test_pipeline_rerun_rebuilds_no_mart_and_no_report(tmp_path):
     shutil.copytree(SEEDS, seeds)
     wh = tmp_path / "w.duckdb"
 
-    keys = {steps.mart_table(p).replace(".", "/") for p in steps.mart_files()} | {"published/report"}
+    keys = {mart_steps.mart_table(p).replace(".", "/") for p in mart_steps.mart_files()} | {"published/report"}
 
     def rebuilt(result) -> dict[str, bool]:
         out = {}

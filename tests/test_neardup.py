@@ -1,4 +1,4 @@
-"""Near-duplicate detection (claimhouse.neardup) on a real in-memory DuckDB with the warehouse schema."""
+"""Near-duplicate detection (claimhouse.clean.neardup) on a real in-memory DuckDB with the warehouse schema."""
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from claimhouse import neardup as nd
+from claimhouse.clean import neardup as nd
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -123,7 +123,7 @@ def test_banding_curve_favours_recall_at_threshold():
 
 def test_signatures_are_identical_in_other_processes():
     texts = [ARTICLE, rescrape(ARTICLE), OTHER, "short text", ""]
-    code = ("import json, sys; from claimhouse.neardup import signature, band_keys; "
+    code = ("import json, sys; from claimhouse.clean.neardup import signature, band_keys; "
             "texts = json.load(sys.stdin); "
             "print(json.dumps([[signature(t), band_keys(signature(t))] for t in texts]))")
     here = [[nd.signature(t), nd.band_keys(nd.signature(t))] for t in texts]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dagster as dg
 import yaml
-
 from conftest import REPO
 
 

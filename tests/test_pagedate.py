@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 from trafilatura.utils import load_html
 
-from claimhouse.pagedate import local_date, page_date, url_month
-from claimhouse.textmeta import find_date_match, parse_iso
+from claimhouse.clean.pagedate import local_date, page_date, url_month
+from claimhouse.clean.textmeta import find_date_match, parse_iso
 
 
 def page(body: str, head: str = "", ld: dict | None = None):
@@ -144,8 +144,8 @@ def test_find_date_match_locates_the_date():
 
 
 def test_clean_uses_the_shown_date():
-    from claimhouse.clean import clean
-    from claimhouse.ingest import detect
+    from claimhouse.clean.document import clean
+    from claimhouse.ingest.formats import detect
 
     html = ("<html><head><title>Storm floods the old town</title>"
             "<meta property='article:published_time' content='2024-10-05T09:30:00+00:00'></head><body>"

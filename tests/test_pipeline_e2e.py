@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-
 from conftest import SEEDS, query, run_pipeline, seed_doc_id, slip_bad_document
 
 

@@ -1,4 +1,4 @@
-"""Publishing the warehouse (claimhouse.warehouse.publish): a copy whose cost is what changed.
+"""Publishing the warehouse (claimhouse.warehouse.db.publish): a copy whose cost is what changed.
 
 The version replaced is kept under a hidden name and brought up to date next time by writing only the
 blocks whose checksum differs; a reader holding that older version open, or a file of another layout,
@@ -13,7 +13,7 @@ import os
 import duckdb
 import pytest
 
-from claimhouse.warehouse import connect, publish, published_path, spare_path
+from claimhouse.warehouse.db import connect, publish, published_path, spare_path
 
 
 def _add_documents(con, first: int, n: int, words: int = 400) -> None:

@@ -1,4 +1,4 @@
-"""Tests for claimhouse.quality (great-expectations suites over pandas frames).
+"""Tests for claimhouse.checks.quality (great-expectations suites over pandas frames).
 
 GX is imported once per session (first validation, ~10 s); each validation is ~0.1 s.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from claimhouse import quality as q
-from claimhouse import steps
+from claimhouse.checks import quality as q
+from claimhouse.steps import marts as mart_steps
 
 SCHEMA = Path(__file__).resolve().parents[1] / "warehouse" / "schema.sql"
 MARTS = SCHEMA.parent / "marts"
@@ -91,7 +91,7 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     q.prepare_connection(con)
     _load_good_rows(con)
     for mart in sorted(MARTS.glob("*.sql")):  # the marts built from those rows, as the pipeline builds them
-        steps.build_mart(con, mart, force=True)
+        mart_steps.build_mart(con, mart, force=True)
     yield con
     con.close()
 

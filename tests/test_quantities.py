@@ -1,16 +1,15 @@
-"""Tests for claimhouse.quantities.extract_quantities (and the number-word parser)."""
+"""Tests for claimhouse.nlp.quantities.extract_quantities (and the number-word parser)."""
 from __future__ import annotations
 
 import re
 
 import pytest
-
-from claimhouse.nlp import load_nlp, split_sentences
-from claimhouse.numbers import parse_number
-from claimhouse.quantities import extract_quantities
-from claimhouse.types import Claim
-
 from conftest import SEEDS, clean_seed  # noqa: E402
+
+from claimhouse.nlp.numbers import parse_number
+from claimhouse.nlp.pipeline import load_nlp, split_sentences
+from claimhouse.nlp.quantities import extract_quantities
+from claimhouse.types import Claim
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from claimhouse import quality
+from claimhouse.checks import quality
 
 REPO = Path(__file__).resolve().parents[1]
 

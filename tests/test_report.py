@@ -1,4 +1,4 @@
-"""The report (claimhouse/report.py, asset published/report): unit tests on small hand-made marts, and the
+"""The report (claimhouse/warehouse/report.py, asset published/report): unit tests on small hand-made marts, and the
 report the pipeline writes for the seeds, rendered in headless Chromium."""
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from claimhouse import report as rp
-from claimhouse.warehouse import published_path
-
 from conftest import query
+
+from claimhouse.warehouse import report as rp
+from claimhouse.warehouse.db import published_path
 
 BUILT = dt.datetime(2025, 4, 1, 12, 0, tzinfo=dt.UTC)
 SEED_DAYS = ("2025-02-08", "2025-03-09", "2025-03-14")
@@ -388,7 +387,7 @@ def test_a_timeline_of_years_is_drawn_as_stacked_areas(tmp_path):
 
     from PIL import Image
 
-    from claimhouse import report
+    from claimhouse.warehouse import report
 
     start = dt.date(2024, 1, 1)
     rows = [{"day": start + dt.timedelta(days=d), "outlet": f"outlet{o:02d}.example", "claims": (d * 7 + o) % 13}
@@ -417,7 +416,7 @@ def test_a_timeline_of_years_is_drawn_as_stacked_areas(tmp_path):
 def test_a_figure_told_by_hundreds_of_outlets_keeps_its_legend_and_table_short(tmp_path, monkeypatch):
     import datetime as dt
 
-    from claimhouse import report
+    from claimhouse.warehouse import report
 
     reported = [{"value": 40000.0 + i, "value_max": (41000.0 + i) if i % 3 == 0 else None, "outlet": f"o{i:03d}.example",
                  "reported_by": None, "date": dt.date(2024, 8, 20), "surface": f"{40000 + i} troops", "claim": "x"}

@@ -7,13 +7,12 @@ import os
 import shutil
 from datetime import datetime
 
-import pytest
-
 import dagster as dg
-
-from claimhouse import steps
-from claimhouse.warehouse import connect
+import pytest
 from conftest import SEEDS, run_pipeline
+
+from claimhouse.steps import staging as staging_steps
+from claimhouse.warehouse.db import connect
 
 
 def _run_steps(seeds, wh):
@@ -92,7 +91,7 @@ def test_everything_else_goes_through_and_checks_pass(hostile):
 def test_a_page_that_hangs_the_cleaner_is_quarantined_as_timeout(monkeypatch):
     import time
 
-    import claimhouse.clean
+    import claimhouse.clean.document
 
     def hang(detected, source_path):
         if "hang" in source_path:
@@ -102,11 +101,11 @@ def test_a_page_that_hangs_the_cleaner_is_quarantined_as_timeout(monkeypatch):
 
     page = b"<html><body><article><p>The mayor said the bridge would reopen on Monday after repairs.</p>" \
            b"</article></body></html>"
-    assert steps._clean_batch([("d0", "/x/warm.html", page, None)])[0]["ok"]  # first call compiles date patterns
-    real = claimhouse.clean.clean
-    monkeypatch.setattr(claimhouse.clean, "clean", hang)
+    assert staging_steps._clean_batch([("d0", "/x/warm.html", page, None)])[0]["ok"]  # first call compiles date patterns
+    real = claimhouse.clean.document.clean
+    monkeypatch.setattr(claimhouse.clean.document, "clean", hang)
     # 5 s: far above the few milliseconds the good page takes even on a loaded machine (0.5 s could flake)
-    monkeypatch.setattr(steps, "CLEAN_SECONDS", 5.0)
-    out = steps._clean_batch([("d1", "/x/hang.html", page, None), ("d2", "/x/ok.html", page, None)])
+    monkeypatch.setattr(staging_steps, "CLEAN_SECONDS", 5.0)
+    out = staging_steps._clean_batch([("d1", "/x/hang.html", page, None), ("d2", "/x/ok.html", page, None)])
     assert out[0]["ok"] is False and out[0]["reason"] == "timeout" and "5 s" in out[0]["detail"]
     assert out[1]["ok"] is True

@@ -8,7 +8,6 @@ import shutil
 
 import duckdb
 import pytest
-
 from conftest import REPO, SEEDS, run_pipeline
 
 

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from claimhouse import steps
-from claimhouse.warehouse import connect
+from claimhouse.steps import raw as raw_steps
+from claimhouse.warehouse.db import connect
 
 SECRET = "root:x:0:0:TOP-SECRET-ACCOUNT:/root:/bin/bash"
 STORY = "The minister said on Monday that the bridge would reopen in May after repairs.\n"
@@ -46,7 +46,7 @@ def test_links_out_of_the_folder_are_never_followed(tree):
     os.symlink("/etc/passwd", seeds / "etc_passwd.html")
     os.symlink(seeds / "missing.txt", seeds / "dangling.txt")
     with connect(wh) as con:
-        steps.scan(con, seeds)
+        raw_steps.scan(con, seeds)
         got = fates(con)
         assert got["passwd.txt"] == ("raw", "symlink_outside")
         assert got["etc_passwd.html"] == ("raw", "symlink_outside")
@@ -65,7 +65,7 @@ def test_a_link_inside_the_folder_is_read_once(tree):
     os.symlink(seeds / "story.txt", seeds / "sub" / "alias.txt")
     os.symlink(seeds / "sub", seeds / "alias_folder")  # a link to a folder inside: not walked twice
     with connect(wh) as con:
-        steps.scan(con, seeds)
+        raw_steps.scan(con, seeds)
         assert con.execute("select source_path from raw.files").fetchall() == [(str(seeds / "story.txt"),)]
         assert con.execute("select count(*) from raw.documents").fetchone()[0] == 1
         assert fates(con) == {}
@@ -74,7 +74,7 @@ def test_a_link_inside_the_folder_is_read_once(tree):
 def test_paths_handed_to_the_scan_must_lie_inside_the_folder(tree):
     seeds, outside, wh = tree
     with connect(wh) as con:
-        steps.scan(con, seeds, paths=[str(outside / "passwd"), str(seeds / "story.txt"),
+        raw_steps.scan(con, seeds, paths=[str(outside / "passwd"), str(seeds / "story.txt"),
                                       str(seeds / ".." / "outside" / "passwd")])
         assert fates(con) == {"passwd": ("raw", "outside_seeds")}
         no_secret_anywhere(con)
@@ -94,7 +94,7 @@ def test_fifos_sockets_and_devices_are_recorded_not_opened(tree):
         pass  # not root, or no device nodes here
     try:
         with connect(wh) as con:
-            steps.scan(con, seeds)  # would block forever if the FIFO were opened
+            raw_steps.scan(con, seeds)  # would block forever if the FIFO were opened
             got = fates(con)
             assert got["pipe.txt"] == ("raw", "not_a_file") and got["sock.txt"] == ("raw", "not_a_file")
             if made_device:
@@ -106,7 +106,7 @@ def test_fifos_sockets_and_devices_are_recorded_not_opened(tree):
 def test_a_file_that_changes_while_it_is_read_is_read_again_next_time(tree, monkeypatch):
     seeds, _, wh = tree
     target = seeds / "story.txt"
-    real = steps._HashedFile.hexdigest
+    real = raw_steps._HashedFile.hexdigest
 
     def grow_then_hash(self):
         with open(target, "a", encoding="utf-8") as f:  # a crawler still writing the file
@@ -114,13 +114,13 @@ def test_a_file_that_changes_while_it_is_read_is_read_again_next_time(tree, monk
         return real(self)
 
     with connect(wh) as con:
-        monkeypatch.setattr(steps._HashedFile, "hexdigest", grow_then_hash)
-        steps.scan(con, seeds)
+        monkeypatch.setattr(raw_steps._HashedFile, "hexdigest", grow_then_hash)
+        raw_steps.scan(con, seeds)
         assert fates(con) == {"story.txt": ("raw", "changed_during_scan")}
         assert con.execute("select count(*) from raw.files").fetchone()[0] == 0
         assert con.execute("select count(*) from raw.file_documents").fetchone()[0] == 0
-        monkeypatch.setattr(steps._HashedFile, "hexdigest", real)
-        steps.scan(con, seeds)  # the next run picks it up, and the miss is no longer on record
+        monkeypatch.setattr(raw_steps._HashedFile, "hexdigest", real)
+        raw_steps.scan(con, seeds)  # the next run picks it up, and the miss is no longer on record
         assert con.execute("select count(*) from raw.files").fetchone()[0] == 1
         text = con.execute("select decode(content) from raw.documents r join raw.file_documents using (doc_id)"
                            ).fetchone()[0]
@@ -131,13 +131,13 @@ def test_a_file_that_changes_while_it_is_read_is_read_again_next_time(tree, monk
 def test_a_file_that_vanishes_after_listing_is_recorded_and_picked_up_when_back(tree, monkeypatch):
     seeds, _, wh = tree
     ghost = seeds / "ghost.txt"
-    listed = steps.list_input_files
-    monkeypatch.setattr(steps, "list_input_files", lambda d: listed(d) + [ghost])
+    listed = raw_steps.list_input_files
+    monkeypatch.setattr(raw_steps, "list_input_files", lambda d: listed(d) + [ghost])
     with connect(wh) as con:
-        steps.scan(con, seeds)
+        raw_steps.scan(con, seeds)
         assert fates(con) == {"ghost.txt": ("raw", "vanished")}
         ghost.write_text(STORY.replace("May", "June"), encoding="utf-8")
-        steps.scan(con, seeds)
+        raw_steps.scan(con, seeds)
         assert con.execute("select count(*) from raw.files").fetchone()[0] == 2
         assert fates(con) == {}
 
@@ -162,15 +162,15 @@ def _link_out(seeds, outside):  # a link to a file outside, swapped in after the
 @pytest.mark.parametrize("swap", [_bigger, _same_size_and_time, _link_out])
 def test_a_file_replaced_between_listing_and_reading(tree, monkeypatch, swap):
     seeds, outside, wh = tree
-    real_open = steps._open_regular
+    real_open = raw_steps._open_regular
 
     def swap_then_open(path, listed):
         swap(seeds, outside)
         return real_open(path, listed)
 
-    monkeypatch.setattr(steps, "_open_regular", swap_then_open)
+    monkeypatch.setattr(raw_steps, "_open_regular", swap_then_open)
     with connect(wh) as con:
-        steps.scan(con, seeds)
+        raw_steps.scan(con, seeds)
         assert fates(con) == {"story.txt": ("raw", "changed_during_scan")}
         assert con.execute("select count(*) from raw.documents").fetchone()[0] == 0
         assert con.execute("select count(*) from raw.files").fetchone()[0] == 0
@@ -184,8 +184,8 @@ def test_a_big_container_changed_while_read_leaves_no_documents(tree, monkeypatc
     dump = seeds / "dump.jsonl"
     dump.write_text("".join(json.dumps({"url": f"https://example.net/{i}", "text": f"{STORY} Item {i}."}) + "\n"
                             for i in range(6)), encoding="utf-8")
-    monkeypatch.setattr(steps, "SCAN_BATCH_BYTES", 200)  # land every two records or so
-    real = steps._HashedFile.hexdigest
+    monkeypatch.setattr(raw_steps, "SCAN_BATCH_BYTES", 200)  # land every two records or so
+    real = raw_steps._HashedFile.hexdigest
 
     def grow_then_hash(self):
         if os.fstat(self._f.fileno()).st_ino == os.stat(dump).st_ino:
@@ -194,13 +194,13 @@ def test_a_big_container_changed_while_read_leaves_no_documents(tree, monkeypatc
         return real(self)
 
     with connect(wh) as con:
-        monkeypatch.setattr(steps._HashedFile, "hexdigest", grow_then_hash)
-        result = steps.scan(con, seeds)
+        monkeypatch.setattr(raw_steps._HashedFile, "hexdigest", grow_then_hash)
+        result = raw_steps.scan(con, seeds)
         assert fates(con) == {"dump.jsonl": ("raw", "changed_during_scan")}
         assert con.execute("select source_path from raw.documents").fetchall() == [(str(seeds / "story.txt"),)]
         assert result.written == 1
-        monkeypatch.setattr(steps._HashedFile, "hexdigest", real)
-        assert steps.scan(con, seeds).written == 7
+        monkeypatch.setattr(raw_steps._HashedFile, "hexdigest", real)
+        assert raw_steps.scan(con, seeds).written == 7
         assert con.execute("select count(*) from raw.file_documents where source_path like '%dump.jsonl'"
                            ).fetchone()[0] == 7
         assert fates(con) == {}
@@ -217,8 +217,8 @@ def test_an_unreadable_file_is_recorded_and_retried(tree, monkeypatch):
 
     with connect(wh) as con:
         monkeypatch.setattr(os, "open", denied)
-        steps.scan(con, seeds)
+        raw_steps.scan(con, seeds)
         monkeypatch.setattr(os, "open", real_open)
         assert fates(con) == {"story.txt": ("raw", "unreadable")}
-        steps.scan(con, seeds)
+        raw_steps.scan(con, seeds)
         assert fates(con) == {} and con.execute("select count(*) from raw.files").fetchone()[0] == 1

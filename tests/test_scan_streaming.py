@@ -6,10 +6,11 @@ import os
 import tracemalloc
 
 import pytest
-
-from claimhouse import containers, steps
-from claimhouse.warehouse import connect
 from warc_pages import big_warc
+
+from claimhouse.ingest import containers
+from claimhouse.steps import raw as raw_steps
+from claimhouse.warehouse.db import connect
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
@@ -17,9 +18,9 @@ def test_warc_bigger_than_the_size_limit_is_streamed(tmp_path, monkeypatch, gz):
     """A WARC file over the input limit is read record by record, from a file object: every record
     lands in raw.documents (an oversized one is quarantined), and re-runs duplicate nothing."""
     limit = 1024 * 1024
-    monkeypatch.setattr(steps, "MAX_INPUT_BYTES", limit)
+    monkeypatch.setattr(raw_steps, "MAX_INPUT_BYTES", limit)
     monkeypatch.setattr(containers, "MAX_DECOMPRESSED", limit)
-    monkeypatch.setattr(steps, "SCAN_BATCH_BYTES", limit // 4)  # documents land in several transactions
+    monkeypatch.setattr(raw_steps, "SCAN_BATCH_BYTES", limit // 4)  # documents land in several transactions
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     warc = seeds / ("big.warc.gz" if gz else "big.warc")
@@ -42,10 +43,10 @@ def test_warc_bigger_than_the_size_limit_is_streamed(tmp_path, monkeypatch, gz):
     wh = tmp_path / "w.duckdb"
     with connect(wh) as con:
         (tmp_path / "empty").mkdir()
-        steps.scan(con, tmp_path / "empty")  # imports done, schema made: not counted below
+        raw_steps.scan(con, tmp_path / "empty")  # imports done, schema made: not counted below
         tracemalloc.start()
         try:
-            result = steps.scan(con, seeds)
+            result = raw_steps.scan(con, seeds)
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
@@ -72,8 +73,8 @@ def test_warc_bigger_than_the_size_limit_is_streamed(tmp_path, monkeypatch, gz):
                     for t in ("raw.documents", "raw.files", "raw.file_documents", "quarantine.documents")]
 
         before = counts()
-        assert steps.scan(con, seeds).written == 0  # unchanged: not read again
+        assert raw_steps.scan(con, seeds).written == 0  # unchanged: not read again
         os.utime(warc, ns=(warc.stat().st_atime_ns, warc.stat().st_mtime_ns + 10**9))
-        again = steps.scan(con, seeds)  # touched: read again, same content
+        again = raw_steps.scan(con, seeds)  # touched: read again, same content
         assert again.processed == 1 and again.written == 0
         assert counts() == before

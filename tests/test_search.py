@@ -10,11 +10,10 @@ import sys
 
 import duckdb
 import pytest
-
-from claimhouse import search
-from claimhouse.warehouse import fts_extension_path, load_fts, published_path
-
 from conftest import REPO
+
+from claimhouse.warehouse import search
+from claimhouse.warehouse.db import fts_extension_path, load_fts, published_path
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ and says why."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import query
 
 EXACT = {

@@ -6,12 +6,13 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-
-from claimhouse import stories, steps
-from claimhouse.stories import Figure
-from claimhouse.warehouse import SCHEMA_SQL, connect
-
 from conftest import query
+
+from claimhouse.steps import marts as mart_steps
+from claimhouse.steps import stories as story_steps
+from claimhouse.stories import clusters as stories
+from claimhouse.stories.clusters import Figure
+from claimhouse.warehouse.db import SCHEMA_SQL, connect
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def test_embeddings_agree_with_the_torch_vectors_on_the_seeds_claims(embedder):
 def test_the_onnx_script_writes_the_same_model(tmp_path):
     import onnxruntime as ort
 
-    from claimhouse import minilm_onnx
+    from claimhouse.stories import minilm_onnx
 
     minilm_onnx.main(["--out", str(tmp_path / "m.onnx")])
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
@@ -92,7 +93,7 @@ def test_average_linkage_does_not_chain_different_claims():
 
 def test_story_batches_never_split_a_document():
     rows = [(f"c{i}", f"d{i // 3}", "x") for i in range(10)]
-    batches = [[r[0] for r in b] for b in steps._whole_documents(rows, 4)]
+    batches = [[r[0] for r in b] for b in story_steps._whole_documents(rows, 4)]
     assert batches == [["c0", "c1", "c2", "c3", "c4", "c5"], ["c6", "c7", "c8", "c9"]]
 
 
@@ -136,7 +137,7 @@ def test_link_stories_pairs_clusters_quarantines_and_is_idempotent(tmp_path, emb
     wh = tmp_path / "w.duckdb"
     _warehouse(wh)
     with connect(wh) as con:
-        result = steps.link_stories(con, embedder=_FailsOn(embedder, "POISON"))
+        result = story_steps.link_stories(con, embedder=_FailsOn(embedder, "POISON"))
         assert result.written == 5 and result.quarantined == 1
         rel = dict(((a, b), r) for a, b, r in con.execute("select claim_a, claim_b, relation from core.claim_pairs").fetchall())
         assert rel[("c1", "c2")] == "paraphrase"
@@ -148,17 +149,17 @@ def test_link_stories_pairs_clusters_quarantines_and_is_idempotent(tmp_path, emb
         assert set(clusters) == {"c1", "c2"}
         snapshot = [con.execute(f"select * from {t} order by all").fetchall()
                     for t in ("core.claim_embeddings", "core.claim_pairs", "core.story_clusters")]
-        again = steps.link_stories(con, embedder=embedder)
+        again = story_steps.link_stories(con, embedder=embedder)
         assert again.written == 0 and again.quarantined == 0  # the quarantined document is not retried
         assert snapshot == [con.execute(f"select * from {t} order by all").fetchall()
                             for t in ("core.claim_embeddings", "core.claim_pairs", "core.story_clusters")]
-        steps.build_mart(con, steps.MARTS_DIR / "60_story_clusters.sql")
+        mart_steps.build_mart(con, mart_steps.MARTS_DIR / "60_story_clusters.sql")
         row = con.execute("""select claims, documents, outlets, first_outlet, first_date::text, outlet_names
                              from marts.story_clusters""").fetchall()
         assert row == [(2, 2, 2, "d1.com", "2025-02-08", ["d1.com", "d2.com"])]
         # a retracted claim takes its embedding, pairs and cluster with it
         con.execute("delete from core.claims where claim_id = 'c2'")
-        steps.link_stories(con, embedder=embedder)
+        story_steps.link_stories(con, embedder=embedder)
         assert con.execute("select count(*) from core.claim_embeddings where claim_id = 'c2'").fetchone()[0] == 0
         assert con.execute("select count(*) from core.story_clusters").fetchone()[0] == 0
 
@@ -178,9 +179,9 @@ class _Counting:
 def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embedder, monkeypatch, with_index):
     """Syndicated copies repeat claims: each distinct text is embedded once, across batches and runs
     (with the claim index, the stored vector comes from the store beside it)."""
-    from claimhouse import ann
+    from claimhouse.stories import ann
 
-    monkeypatch.setattr(steps, "STORY_BATCH", 1)  # every document its own batch
+    monkeypatch.setattr(story_steps, "STORY_BATCH", 1)  # every document its own batch
     monkeypatch.setattr(ann, "MIN_STORED", 0 if with_index else ann.MIN_STORED)
     wh = tmp_path / "w.duckdb"
     _warehouse(wh)
@@ -191,7 +192,7 @@ def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embed
         con.execute("""update core.claims set content_text = 'Kyiv sees Kursk as a "bargaining chip" in future peace negotiations.'
                        where claim_id = 'c1'""")
         first = _Counting(embedder)
-        result = steps.link_stories(con, embedder=first)
+        result = story_steps.link_stories(con, embedder=first)
         # c1 (batch d1) and c7 (batch d3) have one embedding text: embedded once, in the first batch
         assert sorted(first.seen) == sorted({stories.embedding_text(t) for (t,) in con.execute(
             "select content_text from core.claims").fetchall()})
@@ -208,7 +209,7 @@ def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embed
             ('c8', 'd4', 's', 'assertion', null, null, null, null, null, 'Spot gold was marginally higher at $1,271.2 an ounce.', 0, 1, false, false, false),
             ('c9', 'd4', 's', 'assertion', null, null, null, null, null, 'The harvest in Kherson was the worst in a decade.', 0, 1, false, false, false)""")
         later = _Counting(embedder)
-        result = steps.link_stories(con, embedder=later)
+        result = story_steps.link_stories(con, embedder=later)
         assert later.seen == ["The harvest in Kherson was the worst in a decade."]
         assert result.extra["claims_embedded"] == 1 and result.extra["claims_reusing_a_vector"] == 1
         c3, c8 = [np.asarray(v) for (v,) in con.execute(
@@ -218,7 +219,7 @@ def test_a_claim_repeated_word_for_word_reuses_the_stored_vector(tmp_path, embed
 
 
 def test_story_suites_catch_bad_rows(tmp_path):
-    from claimhouse import quality as q
+    from claimhouse.checks import quality as q
 
     con = duckdb.connect(":memory:")
     con.execute(SCHEMA_SQL.read_text())
@@ -296,10 +297,10 @@ def test_incremental_clusters_equal_a_full_rebuild(tmp_path):
                                 [f"{doc}c{c}", doc, f"t{topic} v{variant} claim"])
             if round_ in (3, 5):  # retract two earlier documents
                 con.execute("delete from core.claims where doc_id in (?, ?)", [f"r{round_ - 2}d1", f"r{round_ - 3}d4"])
-            result = steps.link_stories(con, embedder=embedder)
+            result = story_steps.link_stories(con, embedder=embedder)
             recomputed.append(result.extra.get("reclustered_claims"))
             incremental = con.execute("select claim_id, cluster_id from core.story_clusters order by all").fetchall()
-            steps.rebuild_story_clusters(con)
+            story_steps.rebuild_story_clusters(con)
             assert incremental == con.execute(
                 "select claim_id, cluster_id from core.story_clusters order by all").fetchall(), round_
         pairs = con.execute("select count(*) from core.claim_pairs where relation = 'paraphrase'").fetchone()[0]
@@ -324,17 +325,17 @@ def test_a_component_too_large_is_reclustered_only_around_the_new_claims(tmp_pat
                                null, 'x', 0, 1, false, false, false)""", [c, "d_" + c])
             con.executemany("insert into core.claim_pairs values (?, ?, ?, 'paraphrase')", rows)
         store([c for m in groups.values() for c in m], pairs)
-        steps.rebuild_story_clusters(con)
+        story_steps.rebuild_story_clusters(con)
         before = dict(con.execute("select claim_id, cluster_id from core.story_clusters").fetchall())
         assert len(set(before.values())) == 3
-        monkeypatch.setattr(steps, "MAX_RECLUSTER", 10)
+        monkeypatch.setattr(story_steps, "MAX_RECLUSTER", 10)
         store(["z"], [("a2", "z", 0.9), ("a3", "z", 0.88), ("a4", "z", 0.8)])
-        assert steps.update_story_clusters(con, ["z"]) == 6  # A and the new claim, not the 16 of the component
+        assert story_steps.update_story_clusters(con, ["z"]) == 6  # A and the new claim, not the 16 of the component
         after = dict(con.execute("select claim_id, cluster_id from core.story_clusters").fetchall())
         assert after["z"] == after["a0"] == before["a0"]
         assert {c: after[c] for c in groups["b"] + groups["c"]} == {c: before[c] for c in groups["b"] + groups["c"]}
-        monkeypatch.setattr(steps, "MAX_RECLUSTER", 1000)  # here the bounded update equals a full one
-        steps.rebuild_story_clusters(con)
+        monkeypatch.setattr(story_steps, "MAX_RECLUSTER", 1000)  # here the bounded update equals a full one
+        story_steps.rebuild_story_clusters(con)
         assert dict(con.execute("select claim_id, cluster_id from core.story_clusters").fetchall()) == after
 
 
@@ -350,21 +351,21 @@ def test_a_story_step_stopped_before_the_clusters_is_finished_by_the_next_run(tm
                     con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, null, null, null,
                                    null, ?, 0, 1, false, false, false)""",
                                 [f"d{d}c{c}", f"d{d}", f"t{c} v{d * 3 + c} claim"])
-            steps.link_stories(con, embedder=embedder)  # first run: clusters built
+            story_steps.link_stories(con, embedder=embedder)  # first run: clusters built
             for c in range(3):
                 con.execute("""insert into core.claims (claim_id, doc_id, sentence_id, claim_type, source_text, source_canonical, source_kind, source_role, cue_text, content_text, content_start, content_end, is_direct_quote, is_hedged, is_negated) values (?, ?, 's', 'assertion', null, null, null, null,
                                null, ?, 0, 1, false, false, false)""", [f"d9c{c}", "d9", f"t{c} v{90 + c} claim"])
             if name == "stopped":
-                real = steps.update_story_clusters
-                monkeypatch.setattr(steps, "update_story_clusters",
+                real = story_steps.update_story_clusters
+                monkeypatch.setattr(story_steps, "update_story_clusters",
                                     lambda *a, **k: (_ for _ in ()).throw(MemoryError("killed")))
                 with pytest.raises(MemoryError):
-                    steps.link_stories(con, embedder=embedder)
+                    story_steps.link_stories(con, embedder=embedder)
                 assert con.execute("select count(*) from meta.story_pending").fetchone()[0] == 3
-                monkeypatch.setattr(steps, "update_story_clusters", real)
+                monkeypatch.setattr(story_steps, "update_story_clusters", real)
                 assert con.execute("select count(*) from core.story_clusters where claim_id like 'd9%'"
                                    ).fetchone()[0] == 0
-            steps.link_stories(con, embedder=embedder)
+            story_steps.link_stories(con, embedder=embedder)
             assert con.execute("select count(*) from meta.story_pending").fetchone()[0] == 0
             runs[name] = con.execute("select claim_id, cluster_id from core.story_clusters order by all").fetchall()
     assert runs["stopped"] == runs["whole"]
@@ -379,9 +380,9 @@ def test_an_unknown_outlet_is_null_in_every_mart_and_counts_once_per_document(tm
     with connect(wh) as con:
         con.execute("update staging.documents set outlet = null where doc_id in ('d1', 'd2')")
         con.execute("delete from core.claims where claim_id = 'c6'")
-        steps.link_stories(con, embedder=embedder)
-        for path in steps.mart_files():
-            steps.build_mart(con, path, force=True)
+        story_steps.link_stories(con, embedder=embedder)
+        for path in mart_steps.mart_files():
+            mart_steps.build_mart(con, path, force=True)
         row = con.execute("""select documents, outlets, outlet_names, first_outlet, [t.outlet for t in told_as]
                              from marts.story_clusters""").fetchall()
         assert row == [(2, 2, [], None, [None, None])]
@@ -401,17 +402,17 @@ def test_the_story_mart_rebuilds_only_changed_clusters_and_equals_a_whole_build(
     clusters whose inputs changed, it holds the same rows as a whole build, and it rebuilt few of them."""
     rng = np.random.default_rng(5)
     embedder = _TopicEmbedder()
-    path = steps.MARTS_DIR / "60_story_clusters.sql"
+    path = mart_steps.MARTS_DIR / "60_story_clusters.sql"
     built: list[tuple[bool, int]] = []
-    real = steps._build_story_mart
+    real = mart_steps._build_story_mart
 
     def spy(con, p, whole, since):
         n = real(con, p, whole, since)
         built.append((whole, n))
         return n
 
-    monkeypatch.setattr(steps, "_build_story_mart", spy)
-    monkeypatch.setattr(steps, "STORY_MART_SLICE", 7)  # several slices even on a small corpus
+    monkeypatch.setattr(mart_steps, "_build_story_mart", spy)
+    monkeypatch.setattr(mart_steps, "STORY_MART_SLICE", 7)  # several slices even on a small corpus
     variant = 0
     with connect(tmp_path / "w.duckdb") as con:
         for round_ in range(6):
@@ -441,10 +442,10 @@ def test_the_story_mart_rebuilds_only_changed_clusters_and_equals_a_whole_build(
                 con.execute("delete from staging.documents where doc_id in ('r1d2', 'r2d3')")
             if round_ == 4:
                 con.execute("update staging.documents set duplicate_of = 'r0d0' where doc_id = 'r3d6'")
-            steps.link_stories(con, embedder=embedder)
-            assert steps.build_mart(con, path).rebuilt
+            story_steps.link_stories(con, embedder=embedder)
+            assert mart_steps.build_mart(con, path).rebuilt
             incremental = con.execute("select * from marts.story_clusters order by cluster_id").fetchall()
-            steps.build_mart(con, path, force=True)
+            mart_steps.build_mart(con, path, force=True)
             whole = con.execute("select * from marts.story_clusters order by cluster_id").fetchall()
             assert incremental == whole, (round_, [str(a) + ' != ' + str(b) for a, b in zip(incremental, whole) if a != b][:1])
         assert [whole for whole, _ in built] == [True, True] + [False, True] * 5  # each round: incremental, then forced
@@ -452,4 +453,4 @@ def test_the_story_mart_rebuilds_only_changed_clusters_and_equals_a_whole_build(
         assert clusters[0] > 10 and clusters[1] > 0  # real stories, with contradictions among them
         changed = [n for whole, n in built[1:] if not whole]
         assert max(changed[-1:]) < clusters[0]  # the last round (two documents) rebuilt only what they touched
-        assert steps.build_mart(con, path).rebuilt is False  # nothing new: nothing rebuilt
+        assert mart_steps.build_mart(con, path).rebuilt is False  # nothing new: nothing rebuilt

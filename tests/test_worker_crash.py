@@ -6,10 +6,12 @@ import signal
 
 import pytest
 
-from claimhouse import steps
 from claimhouse.parallel import map_batches
-from claimhouse.warehouse import connect
-
+from claimhouse.steps import core as core_steps
+from claimhouse.steps import raw as raw_steps
+from claimhouse.steps import staging as staging_steps
+from claimhouse.steps import stories as story_steps
+from claimhouse.warehouse.db import connect
 
 KILLERS = (13, 22)  # in the third and the fifth batch
 
@@ -89,11 +91,11 @@ def _folder(tmp_path, marker_in: str):
 
 def test_a_document_that_kills_its_cleaning_worker_is_quarantined(tmp_path, monkeypatch):
     monkeypatch.setenv("CLAIMHOUSE_FAULT_KILL_ON", "staging:OOM-ME")
-    monkeypatch.setattr(steps, "CLEAN_BATCH", 2)  # two batches: the killer shares its batch with a good page
+    monkeypatch.setattr(staging_steps, "CLEAN_BATCH", 2)  # two batches: the killer shares its batch with a good page
     seeds = _folder(tmp_path, "OOM-ME")
     with connect(tmp_path / "w.duckdb") as con:
-        steps.scan(con, seeds)
-        result = steps.clean_pending(con, workers=2)
+        raw_steps.scan(con, seeds)
+        result = staging_steps.clean_pending(con, workers=2)
         assert result.written == 3 and result.quarantined == 1
         rows = con.execute("select source_path, stage, reason, detail from quarantine.documents").fetchall()
         assert len(rows) == 1 and rows[0][0].endswith("killer.txt") and rows[0][1:3] == ("staging", "worker_crashed")
@@ -101,17 +103,17 @@ def test_a_document_that_kills_its_cleaning_worker_is_quarantined(tmp_path, monk
         names = sorted(os.path.basename(p) for (p,) in con.execute("select source_path from staging.documents")
                        .fetchall())
         assert names == ["ok0.txt", "ok1.txt", "ok2.txt"]
-        assert steps.clean_pending(con, workers=2).processed == 0  # not retried on the next run
-        assert steps.analyse_pending(con, workers=0).written == 3  # the others go on as usual
+        assert staging_steps.clean_pending(con, workers=2).processed == 0  # not retried on the next run
+        assert core_steps.analyse_pending(con, workers=0).written == 3  # the others go on as usual
 
 
 def test_a_document_that_kills_its_analysis_worker_is_quarantined(tmp_path, monkeypatch):
     monkeypatch.setenv("CLAIMHOUSE_FAULT_KILL_ON", "core:OOM-ME")
     seeds = _folder(tmp_path, "OOM-ME")
     with connect(tmp_path / "w.duckdb") as con:
-        steps.scan(con, seeds)
-        assert steps.clean_pending(con, workers=0).written == 4  # the marker does nothing while cleaning
-        result = steps.analyse_pending(con, workers=1)
+        raw_steps.scan(con, seeds)
+        assert staging_steps.clean_pending(con, workers=0).written == 4  # the marker does nothing while cleaning
+        result = core_steps.analyse_pending(con, workers=1)
         assert result.written == 3 and result.quarantined == 1
         assert con.execute("select stage, reason from quarantine.documents").fetchall() == [("core", "worker_crashed")]
         assert con.execute("select count(distinct doc_id) from core.sentences").fetchone()[0] == 3
@@ -123,14 +125,14 @@ def test_a_claim_that_kills_its_embedding_worker_costs_its_document(tmp_path, mo
     seeds = _folder(tmp_path, "")
     (seeds / "killer.txt").write_text(ARTICLE.format(n="OOM-ME", marker=""), encoding="utf-8")
     with connect(tmp_path / "w.duckdb") as con:
-        steps.scan(con, seeds)
-        steps.clean_pending(con, workers=0)
-        steps.analyse_pending(con, workers=0)
+        raw_steps.scan(con, seeds)
+        staging_steps.clean_pending(con, workers=0)
+        core_steps.analyse_pending(con, workers=0)
         killer = con.execute("select doc_id from core.claims where content_text like '%OOM-ME%'").fetchall()
         assert killer, "the marker is inside a claim"
         monkeypatch.setenv("CLAIMHOUSE_FAULT_KILL_ON", "stories:OOM-ME")
-        monkeypatch.setattr(steps, "EMBED_CHUNK", 2)
-        result = steps.link_stories(con, workers=2)
+        monkeypatch.setattr(story_steps, "EMBED_CHUNK", 2)
+        result = story_steps.link_stories(con, workers=2)
         assert result.quarantined == 1
         rows = con.execute("select doc_id, stage, reason, detail from quarantine.documents").fetchall()
         assert [r[:3] for r in rows] == [(killer[0][0], "stories", "embedding_error")]

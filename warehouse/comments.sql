@@ -73,7 +73,7 @@ COMMENT ON COLUMN core.claims.content_end IS 'Offset just past the content';
 COMMENT ON COLUMN core.claims.is_direct_quote IS 'The content is quoted verbatim';
 COMMENT ON COLUMN core.claims.is_hedged IS 'The claim is hedged or unconfirmed (claimed, reportedly, may, if confirmed)';
 COMMENT ON COLUMN core.claims.is_negated IS 'The claim is denied or negated (denied, did not say)';
-COMMENT ON COLUMN core.claims.model IS 'What found the claim: rules (the hand-written rules of claimhouse/claims.py), or the trained attribution model by name (polnear-crf-1: a CRF tagger trained on PolNeAR''s train split, claimhouse/attribution)';
+COMMENT ON COLUMN core.claims.model IS 'What found the claim: rules (the hand-written rules of claimhouse/nlp/claims.py), or the trained attribution model by name (polnear-crf-1: a CRF tagger trained on PolNeAR''s train split, claimhouse/nlp/attribution)';
 COMMENT ON COLUMN core.claims.confidence IS 'The model''s confidence in the attribution (mean marginal probability of its tagged tokens'' labels, 0 to 1); NULL for claims of the rules';
 
 COMMENT ON TABLE core.quantities IS 'One row per numeric expression (figures, amounts, distances, percentages); dates, years and ordinals excluded.';
@@ -142,8 +142,8 @@ COMMENT ON COLUMN core.story_clusters.clustered_at IS 'When the claim''s cluster
 COMMENT ON TABLE meta.check_watermarks IS 'Bookkeeping of the quality checks: each check validates the rows loaded after checked_through; it moves only when the check does not fail.';
 COMMENT ON COLUMN meta.check_watermarks.check_name IS 'Asset check name (gx_<schema>_<table>)';
 COMMENT ON COLUMN meta.check_watermarks.checked_through IS 'Load time (UTC) of the newest rows that passed this check';
-COMMENT ON TABLE meta.check_row_counts IS 'Row count of each checked table after its last check that did not fail: a sudden drop below it fails the next check (claimhouse.gate).';
-COMMENT ON TABLE meta.story_pending IS 'Claims embedded and paired whose story clusters are not recomputed yet (claimhouse.steps.link_stories): empty after every story step that finishes; a step stopped in between leaves them for the next run.';
+COMMENT ON TABLE meta.check_row_counts IS 'Row count of each checked table after its last check that did not fail: a sudden drop below it fails the next check (claimhouse.checks.gate).';
+COMMENT ON TABLE meta.story_pending IS 'Claims embedded and paired whose story clusters are not recomputed yet (claimhouse.steps.stories.link_stories): empty after every story step that finishes; a step stopped in between leaves them for the next run.';
 COMMENT ON COLUMN meta.story_pending.claim_id IS 'core.claims.claim_id';
 COMMENT ON COLUMN meta.check_row_counts.check_name IS 'Asset check name (gx_<schema>_<table>)';
 COMMENT ON COLUMN meta.check_row_counts.row_count IS 'Rows of the checked table then';

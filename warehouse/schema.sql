@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS staging.documents (
     cleaned_at      TIMESTAMP NOT NULL
 );
 
--- Near-duplicate detection (claimhouse/neardup.py): MinHash signatures (128 x 32-bit values of
+-- Near-duplicate detection (claimhouse/clean/neardup.py): MinHash signatures (128 x 32-bit values of
 -- word 5-shingles) and their 32 LSH band keys. No index on band_key on purpose (hash joins).
 CREATE TABLE IF NOT EXISTS staging.document_signatures (
     doc_id     TEXT PRIMARY KEY,
@@ -177,7 +177,7 @@ CREATE TABLE IF NOT EXISTS core.claim_embeddings (
     embedding       FLOAT[384] NOT NULL,
     embedded_at     TIMESTAMP NOT NULL
 );
--- the claim's key in the HNSW index beside the warehouse (claimhouse/ann.py); added after the first release
+-- the claim's key in the HNSW index beside the warehouse (claimhouse/stories/ann.py); added after the first release
 ALTER TABLE core.claim_embeddings ADD COLUMN IF NOT EXISTS ann_key UBIGINT;
 -- BLAKE2b of the embedding text: a claim repeated word for word reuses the stored vector; added after the first release
 ALTER TABLE core.claim_embeddings ADD COLUMN IF NOT EXISTS text_hash UBIGINT;
@@ -185,7 +185,7 @@ ALTER TABLE core.claim_embeddings ADD COLUMN IF NOT EXISTS text_hash UBIGINT;
 -- No PRIMARY KEY: each pair is written once, in the batch that embeds the later of its two claims, and the
 -- blocking check gx_core_claim_pairs holds (claim_a, claim_b) unique. A key's index (ART) is loaded whole
 -- into memory by every insert: half a gigabyte and two seconds a batch at nine million pairs.
--- (claimhouse.warehouse.init_schema moves a table made with the key to this form.)
+-- (claimhouse.warehouse.db.init_schema moves a table made with the key to this form.)
 CREATE TABLE IF NOT EXISTS core.claim_pairs (
     claim_a         TEXT NOT NULL,
     claim_b         TEXT NOT NULL,

@@ -1,5 +1,5 @@
 -- Full-text search for analysts: two table macros over the DuckDB fts indexes that
--- claimhouse/search.py builds (schemas fts_core_sentences and fts_core_claims).
+-- claimhouse/warehouse/search.py builds (schemas fts_core_sentences and fts_core_claims).
 --     select * from marts.search_claims('bargaining chip');
 --     select * from marts.search_sentences('North Korean soldiers');
 -- The fts extension must be loaded on the connection (claimhouse sql does it; see the README).

@@ -1,7 +1,7 @@
 -- marts.story_clusters: the same claim told in several documents (paraphrases), with who carried it first and what contradicts it.
 -- Copies of the same story (staging.documents.duplicate_of set) count once; a document without a known outlet counts as an outlet of its own
 -- in `outlets`, and its outlet is NULL wherever one is shown (as in every mart).
--- Built for the clusters listed in the temporary table story_cluster_scope (claimhouse.steps.build_mart): all of them
+-- Built for the clusters listed in the temporary table story_cluster_scope (claimhouse.steps.marts.build_mart): all of them
 -- on a first build, in slices; after that only those whose members, their documents or their contradictions changed.
 CREATE TABLE IF NOT EXISTS marts.story_clusters (
     cluster_id       VARCHAR,

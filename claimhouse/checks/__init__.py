@@ -1,0 +1,3 @@
+"""Checks: great-expectations suites of every layer, and the gate that quarantines bad rows.
+
+Dagster-free."""

@@ -1,0 +1,3 @@
+"""Ingest: format detection and decoding of raw inputs, and the containers (WARC, JSON Lines) that hold many.
+
+Dagster-free."""

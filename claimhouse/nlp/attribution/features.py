@@ -1,0 +1,125 @@
+"""Token features for the attribution tagger: one sequence per paragraph of a parsed document.
+
+Each token is described by its own form and parse (lemma, part of speech, dependency, entity), its head,
+its nearest ancestor that is a reporting cue (and the dependency by which the token hangs under it),
+whether it lies inside quotation marks, the label the rules gave it (claimhouse.nlp.claims), and the same for
+its neighbours. The cue words are learnt from the train split (``cue_lemmas``), not written by hand."""
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+
+from spacy.tokens import Doc
+
+from claimhouse.types import Claim
+
+WINDOW = (-2, -1, 1, 2)
+MAX_CLIMB = 6  # ancestors looked at for a cue
+
+
+def paragraphs(doc: Doc) -> list[tuple[int, int]]:
+    """(first, end) token ranges of the paragraphs: runs of tokens between line breaks, without the
+    whitespace tokens at their edges; empty paragraphs are left out."""
+    out, start = [], None
+    for i, tok in enumerate(doc):
+        if tok.is_space and "\n" in tok.text:
+            if start is not None:
+                out.append((start, i))
+            start = None
+            continue
+        if start is None and not tok.is_space:
+            start = i
+        if "\n" in tok.whitespace_:
+            if start is not None:
+                out.append((start, i + 1))
+            start = None
+    if start is not None:
+        out.append((start, len(doc)))
+    return out
+
+
+def rule_labels(doc: Doc, claims: Iterable[Claim]) -> list[str]:
+    """The rules' attributions as one BIO label per token (``B-S`` ... ``O``, as in brat.token_labels)."""
+    from claimhouse.nlp.attribution.brat import GoldAttribution, token_labels
+
+    atts = []
+    for c in claims:
+        if c.claim_type != "attribution" or c.cue_start is None:
+            continue
+        atts.append(GoldAttribution(
+            source=[(c.source_start, c.source_end)] if c.source_start is not None else [],
+            cue=[(c.cue_start, c.cue_end)], content=[(c.content_start, c.content_end)]))
+    return token_labels(doc, atts)
+
+
+def _inside_quotes(doc: Doc) -> list[bool]:
+    from claimhouse.nlp.claims import _quote_spans
+
+    spans = _quote_spans(doc.text)
+    starts = [s[0] for s in spans]
+    out = []
+    for tok in doc:
+        k = bisect.bisect_right(starts, tok.idx) - 1
+        out.append(k >= 0 and spans[k][0] <= tok.idx < spans[k][1])
+    return out
+
+
+def doc_features(doc: Doc, rules: list[str], cue_lemmas: frozenset[str]) -> list[tuple[tuple[int, int], list[list[str]]]]:
+    """For each paragraph, its token range and one list of feature strings per token."""
+    n = len(doc)
+    lemma = [t.lemma_.lower() for t in doc]
+    lower = [t.lower_ for t in doc]
+    pos = [t.pos_ for t in doc]
+    dep = [t.dep_ for t in doc]
+    quoted = _inside_quotes(doc)
+    is_cue = [lemma[i] in cue_lemmas and pos[i] in ("VERB", "NOUN", "AUX", "ADP") for i in range(n)]
+    sent_start = [t.is_sent_start for t in doc]
+    # nearest cue ancestor: (its index, the dependency of the child on the path, distance)
+    climb: list[tuple[int, str, int] | None] = []
+    for tok in doc:
+        child, node, found = tok, tok, None
+        for d in range(1, MAX_CLIMB + 1):
+            if node.head.i == node.i:
+                break
+            child, node = node, node.head
+            if is_cue[node.i]:
+                found = (node.i, child.dep_, d)
+                break
+        climb.append(found)
+    sent_has_cue: dict[int, bool] = {}
+    for sent in doc.sents:
+        has = any(is_cue[i] for i in range(sent.start, sent.end))
+        for i in range(sent.start, sent.end):
+            sent_has_cue[i] = has
+    base: list[list[str]] = []
+    for i, tok in enumerate(doc):
+        shape = "T" if tok.is_title else "U" if tok.is_upper else "d" if tok.like_num else "p" if tok.is_punct else "l"
+        f = [f"w={lower[i]}", f"l={lemma[i]}", f"s3={lower[i][-3:]}", f"sh={shape}", f"p={pos[i]}", f"t={tok.tag_}",
+             f"d={dep[i]}", f"hl={lemma[tok.head.i]}", f"hp={pos[tok.head.i]}", f"hd={dep[tok.head.i]}",
+             f"dhp={dep[i]}|{pos[tok.head.i]}", f"e={tok.ent_iob_}{tok.ent_type_}", f"q={int(quoted[i])}",
+             f"r={rules[i]}", f"cue={int(is_cue[i])}", f"sc={int(sent_has_cue[i])}", f"ss={int(sent_start[i])}"]
+        if is_cue[i]:
+            f.append(f"cuel={lemma[i]}")
+        c = climb[i]
+        if c is None:
+            f.append("anc=none")
+        else:
+            j, via, dist = c
+            side = "L" if i < j else "R"
+            f += [f"anc={via}", f"ancs={via}|{side}", f"ancl={lemma[j]}|{via}", f"ancd={min(dist, 4)}"]
+        base.append(f)
+    out = []
+    for lo, hi in paragraphs(doc):
+        feats = []
+        for i in range(lo, hi):
+            f = list(base[i])
+            for k in WINDOW:
+                j = i + k
+                if lo <= j < hi:
+                    f += [f"{k}w={lower[j]}", f"{k}p={pos[j]}", f"{k}r={rules[j]}", f"{k}q={int(quoted[j])}"]
+                else:
+                    f.append(f"{k}edge")
+            f.append(f"rr={rules[i - 1] if i > lo else 'BOS'}>{rules[i]}")
+            feats.append(f)
+        out.append(((lo, hi), feats))
+    return out

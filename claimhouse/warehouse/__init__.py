@@ -1,0 +1,3 @@
+"""Warehouse: DuckDB access and publishing, full-text search, the HTML report.
+
+Dagster-free."""

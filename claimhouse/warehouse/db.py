@@ -1,0 +1,483 @@
+"""DuckDB access for the pipeline: opening the file, creating the schema, writing frames.
+
+Dagster-free. Writes are short transactions that append a Polars frame at a time;
+document content always reaches SQL as a parameter or as a registered frame, never
+through string formatting.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+WAREHOUSE_DIR = Path(__file__).resolve().parents[2] / "warehouse"
+SCHEMA_SQL = WAREHOUSE_DIR / "schema.sql"
+COMMENTS_SQL = WAREHOUSE_DIR / "comments.sql"
+MARTS_DIR = WAREHOUSE_DIR / "marts"
+
+
+# DuckDB's own default lets its buffer pool take 80% of the machine's memory (9.9 GB at a million claims
+# in benchmarks/scale.py, most of it cached pages of core.claim_embeddings). The pipeline's connections are
+# held to CLAIMHOUSE_DUCKDB_MEMORY_LIMIT (default 2GB; at 1GB the marts.timeline build ran out of memory
+# at a million claims: "failed to pin block of size 256.0 KiB (953.6 MiB/953.6 MiB used)"; larger joins and
+# sorts spill to disk beside the warehouse); "default" leaves DuckDB's own limit.
+MEMORY_LIMIT = os.environ.get("CLAIMHOUSE_DUCKDB_MEMORY_LIMIT", "2GB")
+
+# Rows per row group of what the pipeline writes (CLAIMHOUSE_DUCKDB_ROW_GROUP_SIZE). DuckDB appends new rows
+# to a table's last row group while it has room, and a checkpoint rewrites that row group whole. With its
+# default of 122,880 rows every table of documents (raw.documents holds each page's bytes) is one row group
+# until a hundred thousand documents: each run's checkpoint read and rewrote all the pages ever landed,
+# 2.2 GB of memory outside DuckDB's limit and 4 s at a million claims. At 2,048 rows a checkpoint rewrites
+# at most 2,048 documents' rows, whatever the size of the corpus; files grow by about a tenth to a
+# third (core.claims of a million claims: 376 MiB against 263 MiB) and queries take the same time.
+ROW_GROUP_SIZE = int(os.environ.get("CLAIMHOUSE_DUCKDB_ROW_GROUP_SIZE", "2048"))
+_RESERVED_ALIASES = {"memory", "temp", "system", "main"}
+_MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.I)
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the DuckDB file for writing and did not let go in time."""
+
+
+def run_script(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Run every statement of a SQL file (DuckDB executes a multi-statement string in order)."""
+    con.execute(path.read_text(encoding="utf-8"))
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    run_script(con, SCHEMA_SQL)
+    _drop_pair_key(con)
+    if COMMENTS_SQL.exists():
+        run_script(con, COMMENTS_SQL)
+
+
+def _drop_pair_key(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse made before core.claim_pairs lost its PRIMARY KEY (see warehouse/schema.sql) gets the
+    table in its new form, with the same rows, in one transaction (DuckDB cannot drop a key in place)."""
+    keyed = con.execute("""select count(*) from duckdb_constraints() where database_name = current_database()
+                           and schema_name = 'core' and table_name = 'claim_pairs'
+                           and constraint_type = 'PRIMARY KEY'""").fetchone()[0]
+    if not keyed:
+        return
+    with transaction(con):
+        con.execute("ALTER TABLE core.claim_pairs RENAME TO claim_pairs_keyed")
+        run_script(con, SCHEMA_SQL)
+        con.execute("INSERT INTO core.claim_pairs SELECT claim_a, claim_b, similarity, relation "
+                    "FROM core.claim_pairs_keyed")
+        con.execute("DROP TABLE core.claim_pairs_keyed")
+
+
+@contextlib.contextmanager
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120.0,
+            on_close=None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; wait (with back-off) while another process holds the write lock.
+    ``on_close(resident MiB, peak MiB)`` is called after the connection closes."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.2
+    while True:
+        try:
+            con = _open(path, read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "lock" in str(exc).lower():
+                    raise WarehouseBusy(f"{path} is locked by another process: {exc}") from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    try:
+        apply_memory_limit(con)
+        if not read_only:
+            init_schema(con)
+        yield con
+    finally:
+        con.close()
+        memory = release_free_memory()
+        if on_close is not None and memory is not None:
+            on_close(*memory)
+
+
+def apply_memory_limit(con: duckdb.DuckDBPyConnection) -> None:
+    """Hold ``con``'s database to CLAIMHOUSE_DUCKDB_MEMORY_LIMIT ("default": DuckDB's own, left alone)."""
+    if MEMORY_LIMIT and _MEMORY_RE.match(MEMORY_LIMIT):  # a setting, not content: checked, then inlined
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file. A writer attaches it with ``ROW_GROUP_SIZE`` (an option of
+    ATTACH only) under the name ``duckdb.connect`` would give it, the file's stem, and makes it the default."""
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    alias = path.stem if path.stem.lower() not in _RESERVED_ALIASES else "warehouse"
+    # spills go beside the warehouse file, as they do for a file opened directly (an in-memory
+    # database would spill to ./.tmp in the working directory)
+    con = duckdb.connect(":memory:", config={"temp_directory": f"{path}.tmp"})
+    try:
+        # a path and a name, not content: quoted as SQL string literal and identifier
+        con.execute("ATTACH '{}' AS \"{}\" (ROW_GROUP_SIZE {:d})".format(
+            str(path).replace("'", "''"), alias.replace('"', '""'), max(2048, ROW_GROUP_SIZE)))
+        con.execute('USE "{}"'.format(alias.replace('"', '""')))
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def release_free_memory() -> tuple[int, int] | None:
+    """Hand the C heap's free pages back to the system (glibc ``malloc_trim``; elsewhere nothing).
+
+    A step frees its numpy arrays, Arrow buffers and DuckDB's buffer pool when it ends, but glibc keeps
+    freed heap pages mapped: in one long process (Dagster's in-process executor) each step would start
+    from the previous step's high-water mark, and the run's peak would be the sum of two steps'."""
+    global _LIBC
+    if _LIBC is None:
+        try:
+            import ctypes
+
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018 - glibc only
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+    try:  # where a run's peak memory comes from: each step's connection closes with a line in the run log
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+        with open("/proc/self/status", encoding="ascii") as status:
+            now = int(status.read().split("VmRSS:")[1].split()[0]) // 1024
+        logging.getLogger(__name__).info("memory: %s MiB resident after closing the warehouse, peak so far %s MiB",
+                                         f"{now:,}", f"{peak:,}")
+        return now, peak
+    except (ImportError, OSError, IndexError, ValueError):
+        return None
+
+
+_LIBC = None
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One short write transaction: committed on success, rolled back on any error."""
+    con.begin()
+    try:
+        yield con
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position", [schema, name]).fetchall()
+    return [r[0] for r in rows]
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Insert the rows of ``frame`` (columns by name; missing ones NULL) into ``table``."""
+    if frame.is_empty():
+        return 0
+    cols = [c for c in columns_of(con, table) if c in frame.columns]
+    view = "_append_frame"
+    con.register(view, frame.select(cols).to_arrow())
+    try:
+        collist = ", ".join(f'"{c}"' for c in cols)
+        con.execute(f"insert into {table} ({collist}) select {collist} from {view}")
+    finally:
+        con.unregister(view)
+    return frame.height
+
+
+def count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def preview_markdown(con: duckdb.DuckDBPyConnection, sql: str, limit: int = 5, width: int = 80) -> str:
+    """A small Markdown table of the first rows of ``sql`` (for asset metadata)."""
+    cur = con.execute(f"select * from ({sql}) limit {int(limit)}")
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+
+    def cell(v: object) -> str:
+        s = "" if v is None else str(v)
+        s = s.replace("\n", " ").replace("|", "\\|")
+        return s if len(s) <= width else s[: width - 1] + "…"
+
+    out = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- full-text search (DuckDB fts)
+def fts_extension_path() -> Path:
+    """The DuckDB ``fts`` extension binary shipped by the PyPI package ``duckdb-extension-fts``.
+
+    DuckDB cannot download extensions here; the package (pinned in uv.lock, built for the
+    pinned duckdb) holds ``duckdb_extension_fts/extensions/v<duckdb version>/fts.duckdb_extension``.
+    Any DuckDB 1.5.5 client can ``LOAD '<this path>'``.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("duckdb_extension_fts")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the package duckdb-extension-fts is not installed (uv sync)")
+    root = Path(next(iter(spec.submodule_search_locations))) / "extensions"
+    path = root / f"v{duckdb.__version__}" / "fts.duckdb_extension"
+    if not path.is_file():
+        found = ", ".join(str(p.relative_to(root)) for p in sorted(root.glob("*/fts.duckdb_extension"))) or "none"
+        raise FileNotFoundError(f"no fts extension for duckdb {duckdb.__version__} under {root} (found: {found})")
+    return path
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the ``fts`` extension on ``con`` (needed to build the search indexes and to call
+    ``match_bm25``, hence ``marts.search_sentences`` / ``marts.search_claims``). Idempotent."""
+    row = con.execute("select loaded from duckdb_extensions() where extension_name = 'fts'").fetchone()
+    if row and row[0]:
+        return
+    # LOAD takes no parameters; the path is ours (the installed package), not user input
+    path = str(fts_extension_path()).replace("'", "''")
+    con.execute(f"LOAD '{path}'")
+
+
+# ---------------------------------------------------------------- the published copy
+def published_path(path: str | Path) -> Path:
+    """Where analysts read: ``claimhouse.duckdb`` -> ``claimhouse.published.duckdb`` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.published{p.suffix or '.duckdb'}")
+
+
+def spare_path(published: str | Path) -> Path:
+    """The previous published version, kept under a hidden name to be brought up to date next time."""
+    p = Path(published)
+    return p.with_name(f".{p.name}.previous")
+
+
+# DuckDB's file (storage version 64, DuckDB 1.5): a 4 KiB main header ("DUCK" at byte 8, the storage
+# version after it, then flags: encryption among them), two 4 KiB database headers (iteration at +8, block
+# size at +40; the one with the higher iteration is in force), then blocks of that size, each beginning with
+# the 8-byte checksum of its contents. Only this layout is patched; any other file is copied whole.
+_HEADER = 3 * 4096
+_KNOWN_STORAGE = {64}
+_COPY_RUN = 64 << 20  # bytes copied per call
+
+
+def _layout(f) -> tuple[int, int] | None:
+    """(storage version, block size) of an unencrypted DuckDB file of the known layout, else None."""
+    head = os.pread(f.fileno(), _HEADER, 0)
+    if len(head) < _HEADER or head[8:12] != b"DUCK":
+        return None
+    version = int.from_bytes(head[12:20], "little")
+    flags = head[20:52]
+    headers = [(int.from_bytes(head[o + 8:o + 16], "little"), int.from_bytes(head[o + 40:o + 48], "little"))
+               for o in (4096, 8192)]
+    block = max(headers)[1]
+    if version not in _KNOWN_STORAGE or any(flags) or block < 16384 or block & (block - 1):
+        return None
+    return version, block
+
+
+def _block_checksums(f, size: int, block: int) -> "np.ndarray":
+    """The first 8 bytes (the checksum) of every whole block: one 8-byte read per block (30,561 reads, 0.07 s,
+    for a file of 8 GB). Read through a mapping instead, the kernel maps 64 KiB around each page touched,
+    and the process held 700 MiB more for the same file."""
+    import numpy as np
+
+    n = max((size - _HEADER) // block, 0)
+    fd = f.fileno()
+    return np.fromiter((int.from_bytes(os.pread(fd, 8, _HEADER + i * block), "little") for i in range(n)),
+                       dtype=np.uint64, count=n)
+
+
+def _lock_exclusive(fcntl, f) -> None:
+    """An exclusive lock on the whole file, or OSError when anyone holds a lock on it. On 64-bit Linux an
+    open-file-description lock, which conflicts with DuckDB's read lock even when the reader is this same
+    process; elsewhere a POSIX lock (readers in other processes)."""
+    import struct
+    import sys
+
+    if sys.platform == "linux" and struct.calcsize("P") == 8 and hasattr(fcntl, "F_OFD_SETLK"):
+        # struct flock: l_type, l_whence (short), l_start, l_len (off_t), l_pid (0 for these locks), padding
+        fcntl.fcntl(f, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+    else:
+        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _patch(src: Path, spare: Path) -> int | None:
+    """Bring ``spare`` (an older copy of ``src``) up to date by writing only the blocks whose checksum
+    differs, the headers and the tail. None, and nothing written, when that is not safe: a reader still
+    holds ``spare`` open (DuckDB holds a shared lock on a file it reads; an exclusive lock is refused),
+    either file is not of the known layout, or the platform has no POSIX locks. Returns the bytes written."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: copied whole
+        return None
+    import numpy as np
+
+    with open(spare, "r+b") as out, open(src, "rb") as inp:
+        try:
+            _lock_exclusive(fcntl, out)
+        except OSError:
+            return None  # a reader still has this version open: leave it alone
+        have, want = _layout(out), _layout(inp)
+        size, old_size = os.fstat(inp.fileno()).st_size, os.fstat(out.fileno()).st_size
+        if have is None or want is None or have != want or (size - _HEADER) % want[1]:
+            return None
+        block = want[1]
+        new_sums = _block_checksums(inp, size, block)
+        old_sums = _block_checksums(out, old_size, block)
+        common = min(len(new_sums), len(old_sums))
+        changed = np.concatenate([np.nonzero(new_sums[:common] != old_sums[:common])[0],
+                                  np.arange(common, len(new_sums))])
+        # runs of consecutive changed blocks, each copied in one go: (first block, number of blocks)
+        starts = changed[np.r_[True, np.diff(changed) != 1]] if len(changed) else changed
+        ends = changed[np.r_[np.diff(changed) != 1, True]] if len(changed) else changed
+        written = 0
+        for offset, length in [(0, _HEADER)] + [(_HEADER + int(a) * block, (int(b) - int(a) + 1) * block)
+                                                for a, b in zip(starts, ends)]:  # the headers, always
+            done = 0
+            while done < length:
+                chunk = os.pread(inp.fileno(), min(_COPY_RUN, length - done), offset + done)
+                if not chunk:
+                    raise OSError(f"{src} ended at {offset + done} while it was being published")
+                os.pwrite(out.fileno(), chunk, offset + done)
+                done += len(chunk)
+            written += length
+        out.truncate(size)
+        out.flush()
+        os.fsync(out.fileno())
+    return written
+
+
+def publish(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict:
+    """Publish the warehouse at ``path`` (open as ``con``, the only writer) for analysts; returns
+    {"path", "written" (bytes written), "how" ("patched" or "copied")}.
+
+    The pipeline writes to its own file; analysts read a copy. After a checkpoint the file holds every
+    committed row, so a byte copy of it is a complete warehouse. The copy is made beside the published
+    file, opened once read-only to prove it is whole, and swapped in with one atomic ``os.replace``. A
+    reader who holds the old published file open keeps reading the old, complete version (the old inode
+    stays alive until it closes); a new connection sees the new one; no reader ever holds a lock the
+    pipeline needs.
+
+    The copy costs what changed, not the corpus: the version replaced is kept under a hidden name
+    (``spare_path``), and the next publish brings it up to date by writing only the blocks whose checksum
+    differs from the working file's (``_patch``: a run that adds a few documents rewrites a few blocks),
+    then swaps it in. When a reader still holds that older version open, or the files are not of the
+    known layout, the whole file is copied instead, as before. The price is disk: three files, not two.
+    """
+    src = Path(path)
+    dest = published_path(src)
+    spare = spare_path(dest)
+    con.execute("CHECKPOINT")
+    for stale in dest.parent.glob(f".{dest.name}.*.tmp"):  # a publish that was killed
+        stale.unlink(missing_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    old = dest.with_name(f".{dest.name}.{os.getpid()}.old.tmp")
+    written = None
+    if spare.exists():
+        try:
+            written = _patch(src, spare)
+        except OSError as exc:  # a damaged spare: copied whole below
+            logging.getLogger(__name__).warning("published copy: patching %s failed (%s); copying whole", spare, exc)
+            written = None
+    try:
+        if written is None:
+            shutil.copyfile(src, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            fresh, written, how = tmp, src.stat().st_size, "copied"
+        else:
+            fresh, how = spare, "patched"
+        check = duckdb.connect(str(fresh), read_only=True)
+        try:
+            check.execute("select count(*) from duckdb_tables()").fetchone()
+        finally:
+            check.close()
+        if dest.exists():
+            os.link(dest, old)  # the version replaced keeps a name: next time's spare
+        os.replace(fresh, dest)
+        if old.exists():
+            os.replace(old, spare)
+    finally:
+        tmp.unlink(missing_ok=True)
+        old.unlink(missing_ok=True)
+    return {"path": dest, "written": written, "how": how}
+
+
+# ---------------------------------------------------------------- digest
+# Columns that record *when* a row was processed, not what it holds: two runs over the same input
+# differ there and nowhere else. (published_at is data and is kept.)
+PROCESSING_TIME_COLUMNS = frozenset({
+    "ingested_at", "cleaned_at", "analysed_at", "embedded_at", "seen_at", "first_seen_at", "last_changed_at",
+    "checked_through", "built_at", "build_seconds", "clustered_at",
+})
+
+
+_FTS_CANONICAL = {
+    "docs": lambda s: ("name, len, row_hash", f'"{s}".docs'),
+    "dict": lambda s: ("term, df", f'"{s}".dict'),
+    "terms": lambda s: ("d.name, t.fieldid, w.term",
+                        f'"{s}".terms t join "{s}".docs d using (docid) join "{s}".dict w using (termid)'),
+}
+
+
+def digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Row count and an order-independent digest of every row of every table, by table.
+
+    Two warehouses built from the same input hold the same rows exactly when their digests are
+    equal; the processing-time columns (``PROCESSING_TIME_COLUMNS``) are left out.
+    """
+    out: dict[str, str] = {}
+    tables = con.execute("select schema_name, table_name from duckdb_tables() where not internal "
+                         "order by all").fetchall()
+    for schema, table in tables:
+        cols = [c for (c,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
+            "order by column_index", [schema, table]).fetchall() if c not in PROCESSING_TIME_COLUMNS]
+        if not cols:
+            continue
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        source = f'"{schema}"."{table}"'
+        if schema.startswith("fts_") and table in _FTS_CANONICAL:
+            # an fts index numbers its documents and terms in the order its table was scanned, which a table
+            # of several row groups does not fix: compare what the index holds, by name and term
+            quoted, source = _FTS_CANONICAL[table](schema)
+        n, h = con.execute(f"""select count(*), md5(coalesce(string_agg(h, '' order by h), ''))
+                               from (select md5(cast(row({quoted}) as varchar)) as h from {source})"""
+                           ).fetchone()
+        out[f"{schema}.{table}"] = f"{n} rows {h}"
+    return out
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Row count and order-independent sum of the row hashes of ``table`` (processing-time columns left
+    out: a row re-written with the same data keeps its fingerprint; a column ``x`` with a column
+    ``x_sha256`` beside it is left to that digest); ``absent`` when there is no such table."""
+    schema, name = table.split(".")
+    cols = [c for (c,) in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = ? and table_name = ? order by column_index", [schema, name]).fetchall()]
+    if not cols:
+        return "absent"
+    # a column with a digest beside it (text and text_sha256) is stood for by its digest: reading the
+    # document texts of staging.documents from disk takes longer than the rest together
+    kept = [c for c in cols if c not in PROCESSING_TIME_COLUMNS and f"{c}_sha256" not in cols]
+    quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in kept)
+    hashed = f"coalesce(sum(hash({quoted})), 0)" if kept else "0"
+    n, h = con.execute(f'select count(*), {hashed} from "{schema}"."{name}"').fetchone()
+    return f"{','.join(kept)}:{n}:{h}"
