@@ -14,7 +14,7 @@ import dagster as dg
 
 from claimhouse.checks import gate, quality
 
-from .common import CORE_KEYS, DUCKDB_POOL, RAW_DOCUMENTS, STAGING_DOCUMENTS, STORY_KEYS
+from .common import CORE_KEYS, DUCKDB_POOL, ENTITY_NAMES, RAW_DOCUMENTS, STAGING_DOCUMENTS, STORY_KEYS
 from .marts import MART_ASSETS
 from .resources import QualityPolicyResource, WarehouseResource
 
@@ -89,6 +89,7 @@ def build_checks() -> list[dg.AssetChecksDefinition]:
     pairs = [(RAW_DOCUMENTS, "raw.documents"), (RAW_DOCUMENTS, "quarantine.documents"),
              (STAGING_DOCUMENTS, "staging.documents")]
     pairs += [(key, f"core.{name}") for name, key in {**CORE_KEYS, **STORY_KEYS}.items()]
+    pairs.append((ENTITY_NAMES, "core.entity_names"))
     for mart in MART_ASSETS:
         key = mart.key
         table = ".".join(key.path)

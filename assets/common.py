@@ -14,6 +14,24 @@ RAW_DOCUMENTS = dg.AssetKey(["raw", "documents"])
 STAGING_DOCUMENTS = dg.AssetKey(["staging", "documents"])
 CORE_KEYS = {name: dg.AssetKey(["core", name]) for name in ("sentences", "claims", "quantities", "entities")}
 STORY_KEYS = {name: dg.AssetKey(["core", name]) for name in ("claim_pairs", "story_clusters")}
+ENTITY_NAMES = dg.AssetKey(["core", "entity_names"])
+
+# Per-document assets (raw, staging, core analysis) are partitioned by ingest batch: a folder directly in
+# the input folder, or "." for the files lying in it (claimhouse.ingest.batches). The seeds sensor adds
+# a partition per new folder. `claimhouse run` and the daily schedule cover every batch in one run (a
+# partition range: the steps already work in batches on worker processes, and one run starts them once).
+INGEST_BATCHES = dg.DynamicPartitionsDefinition(name="ingest_batches")
+PER_BATCH = {"partitions_def": INGEST_BATCHES}
+
+
+def run_batches(context: dg.AssetExecutionContext) -> list[str] | None:
+    """The ingest batches this run covers, or None when it covers all of them (then the steps look at
+    the whole input folder, as before partitions: a file removed from any batch is noticed too)."""
+    if not context.has_partition_key_range and not context.has_partition_key:
+        return None
+    keys = list(context.partition_keys)
+    known = INGEST_BATCHES.get_partition_keys(dynamic_partitions_store=context.instance)
+    return None if set(keys) >= set(known) else keys
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str, preview_sql: str | None = None,

@@ -4,15 +4,19 @@ import dagster as dg
 
 from claimhouse.steps import core as core_steps
 from claimhouse.steps import stories as story_steps
+from claimhouse.steps.common import batch_doc_ids
 
 from .common import (
     CORE_KEYS,
     DUCKDB_POOL,
+    ENTITY_NAMES,
+    PER_BATCH,
     STAGING_DOCUMENTS,
     STORY_KEYS,
+    run_batches,
     table_metadata,
 )
-from .resources import WarehouseResource
+from .resources import CorpusResource, WarehouseResource
 
 _DESCRIPTIONS = {
     "sentences": "Sentences of the clean text with character offsets into staging.documents.text.",
@@ -42,12 +46,14 @@ _PREVIEWS = {
 @dg.multi_asset(
     specs=[dg.AssetSpec(key, deps=[STAGING_DOCUMENTS], group_name="core", description=_DESCRIPTIONS[name],
                         kinds={"duckdb", "spacy"}) for name, key in CORE_KEYS.items()],
-    pool=DUCKDB_POOL, can_subset=False, name="core_analysis",
+    pool=DUCKDB_POOL, can_subset=False, name="core_analysis", **PER_BATCH,
 )
-def core_analysis(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def core_analysis(context: dg.AssetExecutionContext, corpus: CorpusResource, warehouse: WarehouseResource):
     """Parse each new clean document once (spaCy) and extract all four core tables from that parse."""
+    batches = run_batches(context)
     with warehouse.connect() as con:
-        result = core_steps.analyse_pending(con, workers=warehouse.workers)
+        scope = batch_doc_ids(con, corpus.path, batches) if batches is not None else None
+        result = core_steps.analyse_pending(con, workers=warehouse.workers, scope=scope, resolve_names=False)
         context.log.info(f"analysed {result.written} documents, {result.quarantined} quarantined")
         for name, key in CORE_KEYS.items():
             yield dg.MaterializeResult(asset_key=key, metadata=table_metadata(
@@ -77,3 +83,17 @@ def story_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         yield dg.MaterializeResult(asset_key=STORY_KEYS["story_clusters"], metadata=table_metadata(
             con, "core.story_clusters", _PREVIEWS["story_clusters"], clusters=result.extra["clusters"],
             reclustered_claims=result.extra.get("reclustered_claims", 0)))
+
+
+@dg.asset(key=ENTITY_NAMES, deps=[CORE_KEYS["entities"], CORE_KEYS["claims"]], group_name="core",
+          kinds={"duckdb", "python"}, pool=DUCKDB_POOL,
+          description="One canonical name per entity across the corpus (a one-word ORG that joins a person "
+                      "becomes PERSON); corpus-wide, so it runs once after the batches of a run.")
+def entity_names(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        changed = core_steps.resolve_entity_names(con)
+        context.log.info(f"entity names resolved: {changed} rows of core.entities and core.claims renamed")
+        return dg.MaterializeResult(metadata=table_metadata(
+            con, "core.entity_names",
+            "select name, canonical, label, mentions from core.entity_names where name <> canonical "
+            "order by mentions desc, name", rows_renamed=changed))

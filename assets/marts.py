@@ -9,6 +9,7 @@ from claimhouse.steps import marts as mart_steps
 from .common import (
     CORE_KEYS,
     DUCKDB_POOL,
+    ENTITY_NAMES,
     STAGING_DOCUMENTS,
     STORY_KEYS,
     table_metadata,
@@ -21,7 +22,7 @@ def _mart_asset(sql_path: Path) -> dg.AssetsDefinition:
     schema, name = table.split(".")
     first_line = sql_path.read_text(encoding="utf-8").splitlines()[0].lstrip("- ").strip()
 
-    @dg.asset(key=[schema, name], deps=[STAGING_DOCUMENTS, *CORE_KEYS.values(), *STORY_KEYS.values()], group_name="marts",
+    @dg.asset(key=[schema, name], deps=[STAGING_DOCUMENTS, *CORE_KEYS.values(), ENTITY_NAMES, *STORY_KEYS.values()], group_name="marts",
               kinds={"duckdb", "sql"}, pool=DUCKDB_POOL, description=first_line,
               metadata={"sql_file": str(sql_path.relative_to(sql_path.parents[2]))})
     def _mart(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -3,18 +3,29 @@
 import dagster as dg
 
 from claimhouse.steps import staging as staging_steps
+from claimhouse.steps.common import batch_doc_ids
 
-from .common import DUCKDB_POOL, RAW_DOCUMENTS, STAGING_DOCUMENTS, table_metadata
-from .resources import WarehouseResource
+from .common import (
+    DUCKDB_POOL,
+    PER_BATCH,
+    RAW_DOCUMENTS,
+    STAGING_DOCUMENTS,
+    run_batches,
+    table_metadata,
+)
+from .resources import CorpusResource, WarehouseResource
 
 
 @dg.asset(key=STAGING_DOCUMENTS, deps=[RAW_DOCUMENTS], group_name="staging", kinds={"duckdb", "python"},
-          pool=DUCKDB_POOL,
+          pool=DUCKDB_POOL, **PER_BATCH,
           description="Clean body text (trafilatura for HTML, boilerplate rules for text pages) with title, URL, "
                       "outlet, original outlet, author, date and language; exact duplicates point to the first copy.")
-def staging_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def staging_documents(context: dg.AssetExecutionContext, corpus: CorpusResource,
+                      warehouse: WarehouseResource) -> dg.MaterializeResult:
+    batches = run_batches(context)
     with warehouse.connect() as con:
-        result = staging_steps.clean_pending(con, workers=warehouse.workers)
+        scope = batch_doc_ids(con, corpus.path, batches) if batches is not None else None
+        result = staging_steps.clean_pending(con, workers=warehouse.workers, scope=scope)
         context.log.info(f"cleaned {result.written} documents, {result.quarantined} quarantined")
         return dg.MaterializeResult(metadata=table_metadata(
             con, "staging.documents",

@@ -87,6 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.resources import default_seeds_dir, default_warehouse_path
     from claimhouse.parallel import default_workers
     from pipelines.definitions import build_definitions
+    from pipelines.runs import run_whole_folder, targeted_assets
 
     seeds = str(Path(args.seeds or default_seeds_dir()).resolve())
     wh = str(Path(args.warehouse or default_warehouse_path()).resolve())
@@ -103,7 +104,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     workers = args.workers if args.workers is not None else default_workers()
     console.print(f"claimhouse: seeds [bold]{seeds}[/bold] → warehouse [bold]{wh}[/bold] ({workers} worker{'s' if workers != 1 else ''})")
     defs = build_definitions(seeds_dir=seeds, warehouse_path=wh, workers=workers)
-    job = defs.resolve_job_def("claimhouse_all")
     started = time.monotonic()
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=False, disable=args.quiet)
@@ -111,8 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         ch_progress.set_reporter(RichReporter(bar))
         try:
             with dg.DagsterInstance.ephemeral() as instance:
-                result = job.execute_in_process(
-                    instance=instance, raise_on_error=False,
+                result = run_whole_folder(
+                    defs, instance, seeds,
                     run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}})
                 instance_logs = instance.all_logs(result.run_id)
         finally:
@@ -123,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print(_summary(wh))
     failed_checks = _print_checks(result)
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    skipped = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k not in materialized]
+    skipped = [k for k in targeted_assets(defs, result) if k not in materialized]
     layers: dict[str, list[str]] = {}
     for key in sorted(skipped, key=lambda k: k.path):
         layers.setdefault(key.path[0], []).append("/".join(key.path[1:]))
@@ -316,6 +316,52 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Run the per-document layers batch by batch (one Dagster run per ingest batch), then the
+    corpus-wide assets once: what a backfill launched from the UI does, in this process."""
+    import dagster as dg
+
+    from assets.resources import default_seeds_dir, default_warehouse_path
+    from claimhouse.ingest.batches import list_batches
+    from claimhouse.parallel import default_workers
+    from pipelines.definitions import build_definitions
+    from pipelines.runs import register_batches
+
+    seeds = str(Path(args.seeds or default_seeds_dir()).resolve())
+    wh = str(Path(args.warehouse or default_warehouse_path()).resolve())
+    if not Path(seeds).is_dir():
+        console.print(f"[red]seeds folder {seeds} does not exist[/red]")
+        return 2
+    found = list_batches(seeds)
+    keys = args.batch or found
+    unknown = [k for k in keys if k not in found]
+    if unknown:
+        console.print(f"[red]no such ingest batch in {seeds}: {', '.join(unknown)} (batches: "
+                      f"{', '.join(found) or 'none'})[/red]")
+        return 2
+    workers = args.workers if args.workers is not None else default_workers()
+    defs = build_definitions(seeds_dir=seeds, warehouse_path=wh, workers=workers)
+    quiet = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    ok = True
+    with (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()) as instance:
+        register_batches(instance, seeds)
+        for key in keys:
+            started = time.monotonic()
+            result = defs.resolve_job_def("ingest_batches").execute_in_process(
+                instance=instance, partition_key=key, run_config=quiet, raise_on_error=False)
+            ok &= result.success
+            console.print(f"batch {key}: {'done' if result.success else '[red]FAILED[/red]'} in "
+                          f"{time.monotonic() - started:.1f} s (run {result.run_id})")
+        started = time.monotonic()
+        result = defs.resolve_job_def("corpus").execute_in_process(instance=instance, run_config=quiet,
+                                                                   raise_on_error=False)
+        ok &= result.success
+        console.print(f"corpus-wide assets: {'done' if result.success else '[red]FAILED[/red]'} in "
+                      f"{time.monotonic() - started:.1f} s (run {result.run_id})")
+    console.print(_summary(wh))
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="claimhouse", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -329,6 +375,15 @@ def main(argv: list[str] | None = None) -> int:
                      help="Dagster's events on the console from this level (DEBUG, INFO, WARNING, ERROR; default: "
                           "none). Every event also goes to the run's log file in logs/ beside the warehouse")
     run.set_defaults(fn=cmd_run)
+    backfill = sub.add_parser("backfill", help="run the per-document layers one ingest batch (a folder of the "
+                                               "seeds folder; '.': the files lying in it) at a time, then the "
+                                               "corpus-wide assets once")
+    backfill.add_argument("--batch", action="append", help="an ingest batch to run (repeat; default: all)")
+    backfill.add_argument("--seeds", help="folder of input documents (default: seeds/)")
+    backfill.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
+    backfill.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    backfill.add_argument("--log-level", default="CRITICAL", help="Dagster's events on the console from this level")
+    backfill.set_defaults(fn=cmd_backfill)
     sql = sub.add_parser("sql", help="run one SQL query against the warehouse (read-only) and print a table")
     sql.add_argument("query")
     sql.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb); its published "

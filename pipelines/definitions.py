@@ -13,7 +13,7 @@ from assets.resources import (
 )
 from claimhouse.parallel import default_workers
 
-from .jobs import claimhouse_job
+from .jobs import claimhouse_job, corpus_job, ingest_job
 from .schedules import daily_schedule
 from .sensors import seeds_sensor
 
@@ -27,7 +27,7 @@ def build_definitions(seeds_dir: str | None = None, warehouse_path: str | None =
         executor=dg.in_process_executor,
         assets=ALL_ASSETS,
         asset_checks=ASSET_CHECKS,
-        jobs=[claimhouse_job],
+        jobs=[claimhouse_job, ingest_job, corpus_job],
         schedules=[daily_schedule],
         sensors=[seeds_sensor],
         resources={

@@ -21,11 +21,12 @@ def run_pipeline(seeds_dir: Path, warehouse: Path, workers: int = 0):
 
     from pipelines.definitions import build_definitions
 
+    from pipelines.runs import run_whole_folder
+
     defs = build_definitions(seeds_dir=str(seeds_dir), warehouse_path=str(warehouse), workers=workers)
-    job = defs.resolve_job_def("claimhouse_all")
     with dg.DagsterInstance.ephemeral() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False,
-                                      run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+        return run_whole_folder(defs, instance, str(seeds_dir),
+                                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
 
 
 def query(warehouse: Path, sql: str, params=None) -> list[tuple]:

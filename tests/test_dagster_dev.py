@@ -37,6 +37,13 @@ def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
+_ADD_PARTITION = """
+mutation ($repositorySelector: RepositorySelector!, $partitionsDefName: String!, $partitionKey: String!) {
+  addDynamicPartition(repositorySelector: $repositorySelector, partitionsDefName: $partitionsDefName,
+                      partitionKey: $partitionKey) { __typename }
+}"""
+
+
 def test_dagster_dev_loads_definitions_and_materializes_everything(tmp_path):
     from dagster_graphql import DagsterGraphQLClient
 
@@ -55,7 +62,13 @@ def test_dagster_dev_loads_definitions_and_materializes_everything(tmp_path):
     try:
         _wait_for(f"http://127.0.0.1:{port}/server_info", proc, timeout=240)
         client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-        run_id = client.submit_job_execution("__ASSET_JOB")
+        # the seeds lie in the folder itself: one ingest batch, ".", added as the UI's "Add partition" does
+        added = client._execute(_ADD_PARTITION, {
+            "repositorySelector": {"repositoryLocationName": "pipelines.definitions",
+                                   "repositoryName": "__repository__"},
+            "partitionsDefName": "ingest_batches", "partitionKey": "."})
+        assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess", added
+        run_id = client.submit_job_execution("claimhouse_all", tags={"dagster/partition": "."})
         deadline = time.monotonic() + 600
         status = client.get_run_status(run_id)
         while status.value not in ("SUCCESS", "FAILURE", "CANCELED") and time.monotonic() < deadline:

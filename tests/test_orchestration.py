@@ -27,7 +27,7 @@ def test_asset_graph_has_one_group_per_layer(tmp_path):
     assert groups["raw"] == {"raw/documents"}
     assert groups["staging"] == {"staging/documents"}
     assert groups["core"] == {"core/sentences", "core/claims", "core/quantities", "core/entities",
-                              "core/claim_pairs", "core/story_clusters"}
+                              "core/claim_pairs", "core/story_clusters", "core/entity_names"}
     assert {"marts/speakers", "marts/outlets", "marts/entities", "marts/quantities", "marts/claims_per_day",
             "marts/timeline", "marts/story_clusters", "published/warehouse", "published/report"} <= groups["marts"]
 
@@ -62,23 +62,26 @@ def test_sensor_requests_runs_only_for_new_or_changed_files(tmp_path):
     (seeds / "b.txt").write_text("second article text", encoding="utf-8")
     corpus = CorpusResource(seeds_dir=str(seeds))
 
-    ctx = dg.build_sensor_context(cursor=None, resources={"corpus": corpus})
-    first = seeds_sensor(ctx)
-    assert isinstance(first, dg.RunRequest)
-    paths = first.run_config["ops"]["raw__documents"]["config"]["paths"]
-    assert sorted(Path(p).name for p in paths) == ["a.txt", "b.txt"]
+    with dg.DagsterInstance.ephemeral() as instance:
+        ctx = dg.build_sensor_context(cursor=None, resources={"corpus": corpus}, instance=instance)
+        first = seeds_sensor(ctx)
+        assert isinstance(first, dg.SensorResult) and len(first.run_requests) == 1
+        assert first.run_requests[0].partition_key == "."  # the files lying in the folder: batch "."
+        paths = first.run_requests[0].run_config["ops"]["raw__documents"]["config"]["paths"]
+        assert sorted(Path(p).name for p in paths) == ["a.txt", "b.txt"]
 
-    ctx2 = dg.build_sensor_context(cursor=ctx.cursor, resources={"corpus": corpus})
-    assert isinstance(seeds_sensor(ctx2), dg.SkipReason)
+        ctx2 = dg.build_sensor_context(cursor=ctx.cursor, resources={"corpus": corpus}, instance=instance)
+        assert isinstance(seeds_sensor(ctx2), dg.SkipReason)
 
-    time.sleep(0.01)
-    (seeds / "b.txt").write_text("second article text, corrected", encoding="utf-8")
-    (seeds / "c.txt").write_text("third article", encoding="utf-8")
-    ctx3 = dg.build_sensor_context(cursor=ctx2.cursor or ctx.cursor, resources={"corpus": corpus})
-    third = seeds_sensor(ctx3)
-    assert isinstance(third, dg.RunRequest)
-    paths = third.run_config["ops"]["raw__documents"]["config"]["paths"]
-    assert sorted(Path(p).name for p in paths) == ["b.txt", "c.txt"]
+        time.sleep(0.01)
+        (seeds / "b.txt").write_text("second article text, corrected", encoding="utf-8")
+        (seeds / "c.txt").write_text("third article", encoding="utf-8")
+        ctx3 = dg.build_sensor_context(cursor=ctx2.cursor or ctx.cursor, resources={"corpus": corpus},
+                                       instance=instance)
+        third = seeds_sensor(ctx3)
+        assert isinstance(third, dg.SensorResult)
+        paths = third.run_requests[0].run_config["ops"]["raw__documents"]["config"]["paths"]
+        assert sorted(Path(p).name for p in paths) == ["b.txt", "c.txt"]
 
 
 def test_definitions_load_without_deprecation_warnings():

@@ -394,6 +394,22 @@ def _published_max() -> datetime:
 
 
 register_suite(
+    "core.entity_names",
+    key=("name",),
+    query="""
+select name, canonical, label, mentions
+from core.entity_names
+""",
+    checks=[
+        not_null("name"),
+        unique("name"),
+        not_null("canonical"),
+        in_set("label", ENTITY_LABELS),
+        between("mentions", 0, None, "is negative"),
+    ],
+)
+
+register_suite(
     "raw.documents",
     key=("doc_id",),
     query="""

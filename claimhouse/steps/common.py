@@ -8,9 +8,10 @@ import hashlib
 import logging
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -165,3 +166,19 @@ def _size_chunks(ids: list, sizes: list[int], max_items: int, max_size: int) -> 
     if cur:
         chunks.append(cur)
     return chunks
+
+
+def batch_doc_ids(con: duckdb.DuckDBPyConnection, seeds_dir: Path | str, keys: Iterable[str]) -> list[str]:
+    """The documents that the files of ingest batches ``keys`` hold now (``claimhouse.ingest.batches``)."""
+    from claimhouse.ingest.batches import ROOT_BATCH, source_prefix
+
+    ids: set[str] = set()
+    for key in keys:
+        prefix = source_prefix(seeds_dir, key)
+        sql = "select doc_id from raw.file_documents where starts_with(source_path, ?)"
+        params: list = [prefix]
+        if key == ROOT_BATCH:  # directly in the folder: nothing below a further separator
+            sql += " and strpos(substr(source_path, ?), '/') = 0"
+            params.append(len(prefix) + 1)
+        ids.update(r[0] for r in con.execute(sql, params).fetchall())
+    return sorted(ids)

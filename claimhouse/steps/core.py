@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 
 import duckdb
 import polars as pl
@@ -104,17 +105,22 @@ CORE_SCHEMAS = {
 }
 
 
-def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResult:
-    """Sentences, claims, quantities and entities for every cleaned document not analysed yet.
+def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, scope: Sequence[str] | None = None,
+                    resolve_names: bool = True) -> StepResult:
+    """Sentences, claims, quantities and entities for every cleaned document not analysed yet (of
+    ``scope``, the documents of the run's ingest batches, when given). With ``resolve_names``, the
+    corpus-wide entity names follow (``resolve_entity_names``); the Dagster graph runs that as an asset
+    of its own, once after all the batches of a run.
 
     English-only steps run on English (or undetermined) text; a document in another
     language is recorded in quarantine with reason ``unsupported_language``.
     """
-    pending = con.execute("""
+    pending = con.execute(f"""
         select doc_id, language, length(text) from staging.documents
         where doc_id not in (select doc_id from core.analysed_documents)
           and doc_id not in (select doc_id from quarantine.documents where doc_id is not null and stage = 'core')
-        order by doc_id""").fetchall()
+          {"and doc_id in (select unnest(?))" if scope is not None else ""}
+        order by doc_id""", [list(scope)] if scope is not None else []).fetchall()
     result = StepResult("core", extra={f"{t}_written": 0 for t in _CORE_TABLES})
     ts = now()
     foreign = [d for d, lang, _ in pending if lang and lang not in ENGLISH]
@@ -165,7 +171,7 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepRes
         result.written += len(good)
         rep.advance("analyse", len(docs))
     rep.finish("analyse")
-    if result.written or not count(con, "core.entity_names"):
+    if resolve_names and (result.written or not count(con, "core.entity_names")):
         result.extra["entity_names_changed"] = resolve_entity_names(con)
     return result
 

@@ -95,15 +95,18 @@ STAGING_SCHEMA = {
 }
 
 
-def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1) -> StepResult:
-    """Clean every current raw document that is neither cleaned nor quarantined yet."""
-    pending_rows = con.execute("""
+def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, scope: Sequence[str] | None = None
+                  ) -> StepResult:
+    """Clean every current raw document that is neither cleaned nor quarantined yet (of ``scope``, the
+    documents of the run's ingest batches, when given)."""
+    pending_rows = con.execute(f"""
         select r.doc_id, r.byte_size from raw.documents r
         where r.doc_id in (select doc_id from raw.file_documents)
           and r.doc_id not in (select doc_id from staging.documents)
           and r.doc_id not in (select doc_id from quarantine.documents
                                where doc_id is not null and stage in ('raw', 'staging'))
-        order by r.ingested_at, r.doc_id""").fetchall()
+          {"and r.doc_id in (select unnest(?))" if scope is not None else ""}
+        order by r.ingested_at, r.doc_id""", [list(scope)] if scope is not None else []).fetchall()
     result = StepResult("staging")
     rep = progress.reporter()
     rep.start("clean", len(pending_rows))
