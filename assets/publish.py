@@ -4,6 +4,7 @@ import dagster as dg
 import duckdb
 
 from claimhouse.warehouse.db import publish, published_path
+from claimhouse.warehouse.lake import LAKE, attach, publish_to_lake
 
 from .common import DUCKDB_POOL
 from .marts import MART_ASSETS
@@ -18,13 +19,25 @@ from .search import search_index
                       "sees a half-built state and never blocks a run. The previous version is brought up to "
                       "date by writing only the blocks that changed (metadata: how, bytes_written).")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    targets = warehouse.targets()
+    metadata: dict = {"targets": ",".join(sorted(targets))}
     with warehouse.connect() as con:
-        done = publish(con, warehouse.path)
         tables = con.execute("select count(*) from duckdb_tables() where schema_name <> 'meta'").fetchone()[0]
-    dest = done["path"]
-    context.log.info(f"published {dest} ({done['how']}: {done['written']:,} bytes written)")
-    return dg.MaterializeResult(metadata={"path": str(dest), "bytes": dest.stat().st_size, "tables": tables,
-                                          "bytes_written": done["written"], "how": done["how"]})
+        metadata["tables"] = tables
+        if "lake" in targets:  # one DuckLake snapshot per publish, holding only what changed
+            catalog, data = warehouse.lake()
+            lake = publish_to_lake(con, catalog, data)
+            context.log.info(f"published the lake {catalog} (snapshot {lake['snapshot']}: {lake['unchanged']} "
+                             f"tables unchanged, {lake['updated']} updated, {lake['replaced']} replaced; "
+                             f"{lake['rows_inserted']:,} rows in, {lake['rows_deleted']:,} out)")
+            metadata.update({f"lake_{k}": v for k, v in lake.items()}, lake_catalog=catalog, lake_data=data)
+        if "file" in targets:
+            done = publish(con, warehouse.path)
+            dest = done["path"]
+            context.log.info(f"published {dest} ({done['how']}: {done['written']:,} bytes written)")
+            metadata.update({"path": str(dest), "bytes": dest.stat().st_size, "bytes_written": done["written"],
+                             "how": done["how"]})
+    return dg.MaterializeResult(metadata=metadata)
 
 
 _COUNTED = "where schema_name in ('staging', 'core', 'marts', 'quarantine') or schema_name like 'fts\\_%' escape '\\'"
@@ -37,16 +50,34 @@ def _row_counts(con) -> dict[str, int]:
 
 @dg.asset_check(asset=published_warehouse, name="published_copy_matches_the_warehouse", blocking=True,
                 pool=DUCKDB_POOL,
-                description="The published copy opens read-only and holds the same tables with the same row "
-                            "counts as the working warehouse.")
+                description="The published copy (and the DuckLake, when published to) opens read-only and holds "
+                            "the same tables with the same row counts as the working warehouse.")
 def published_copy_matches(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect(read_only=True) as con:
         live = _row_counts(con)
-    pub = duckdb.connect(str(published_path(warehouse.path)), read_only=True)
-    try:
-        seen = _row_counts(pub)
-    finally:
-        pub.close()
-    differ = {t: (live.get(t), seen.get(t)) for t in set(live) | set(seen) if live.get(t) != seen.get(t)}
+    differ: dict = {}
+    seen: dict = {}
+    if "file" in warehouse.targets():
+        pub = duckdb.connect(str(published_path(warehouse.path)), read_only=True)
+        try:
+            seen = _row_counts(pub)
+        finally:
+            pub.close()
+        differ = {t: (live.get(t), seen.get(t)) for t in set(live) | set(seen) if live.get(t) != seen.get(t)}
+    if "lake" in warehouse.targets():  # the lake holds every table but the search indexes (fts_*)
+        catalog, data = warehouse.lake()
+        lake = duckdb.connect()
+        try:
+            attach(lake, catalog, data, read_only=True)
+            tables = lake.execute(f"select schema_name || '.' || table_name from duckdb_tables() "
+                                  f"where database_name = '{LAKE}' and schema_name in "
+                                  "('staging', 'core', 'marts', 'quarantine')").fetchall()
+            in_lake = {t: lake.execute(f"select count(*) from {LAKE}.{t}").fetchone()[0] for (t,) in tables}
+        finally:
+            lake.close()
+        expected = {t: n for t, n in live.items() if not t.startswith("fts_")}
+        seen = seen or in_lake
+        differ.update({f"lake:{t}": (expected.get(t), in_lake.get(t)) for t in set(expected) | set(in_lake)
+                       if expected.get(t) != in_lake.get(t)})
     return dg.AssetCheckResult(passed=not differ, metadata={"tables": len(seen), "differences": str(differ)[:2000]},
                                description="same tables and row counts" if not differ else f"{len(differ)} tables differ")

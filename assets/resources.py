@@ -32,6 +32,27 @@ class WarehouseResource(dg.ConfigurableResource):
     path: str = Field(description="Path of the DuckDB warehouse file")
     workers: int = Field(default=1, description="Worker processes for per-document work (0 = in the step's own process, "
                                                  "where a crashing document ends the run)")
+    publish_to: str = Field(default_factory=lambda: os.environ.get("CLAIMHOUSE_PUBLISH", "file"),
+                            description="Where analysts read: 'file' (a published DuckDB copy), 'lake' (a DuckLake "
+                                        "with snapshots) or 'file,lake'")
+    lake_catalog: str = Field(default_factory=lambda: os.environ.get("CLAIMHOUSE_LAKE_CATALOG", ""),
+                              description="DuckLake catalog: a DuckDB file, or 'postgres:dbname=… host=…' (default: "
+                                          "<warehouse>.lake.ducklake beside the warehouse)")
+    lake_data: str = Field(default_factory=lambda: os.environ.get("CLAIMHOUSE_LAKE_DATA", ""),
+                           description="Folder (or object store path) of the DuckLake's Parquet files (default: "
+                                       "<warehouse>.lake/ beside the warehouse)")
+
+    def targets(self) -> set[str]:
+        chosen = {t.strip() for t in self.publish_to.split(",") if t.strip()}
+        unknown = chosen - {"file", "lake"}
+        if unknown or not chosen:
+            raise ValueError(f"CLAIMHOUSE_PUBLISH: 'file', 'lake' or 'file,lake', not {self.publish_to!r}")
+        return chosen
+
+    def lake(self) -> tuple[str, str]:
+        from claimhouse.warehouse.lake import default_catalog, default_data_path
+
+        return self.lake_catalog or default_catalog(self.path), self.lake_data or default_data_path(self.path)
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -285,6 +285,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from claimhouse.warehouse.db import WarehouseBusy, connect, load_fts, published_path
 
     wh = args.warehouse or default_warehouse_path()
+    if args.lake or args.as_of is not None:
+        return _sql_on_lake(args, wh)
     published = published_path(wh)
     if not args.live and published.exists():
         wh = str(published)  # the copy the last successful run published: never locked by a run
@@ -305,6 +307,43 @@ def cmd_sql(args: argparse.Namespace) -> int:
             names = [d[0] for d in cur.description]
             rows = cur.fetchall() if limit is None else cur.fetchmany(limit + 1)
     except (duckdb.Error, WarehouseBusy) as exc:  # the database's message, not a Python traceback
+        if args.log_level.upper() == "DEBUG":
+            raise
+        print(f"claimhouse: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    more = limit is not None and len(rows) > limit
+    _write_rows(args.format, names, rows[:limit] if more else rows, args.width)
+    if more:
+        print(f"(the first {limit} rows; --limit N shows more)", file=sys.stderr)
+    return 0
+
+
+def _sql_on_lake(args: argparse.Namespace, wh: str) -> int:
+    """The query on the DuckLake the runs publish to (CLAIMHOUSE_PUBLISH=lake), as of its latest snapshot or
+    of snapshot --as-of N: what analysts get from `ATTACH 'ducklake:<catalog>' AS lake; USE lake`."""
+    import duckdb
+
+    from claimhouse.warehouse.lake import attach, default_catalog
+
+    catalog = os.environ.get("CLAIMHOUSE_LAKE_CATALOG") or default_catalog(wh)
+    if not catalog.startswith("postgres:") and not Path(catalog).exists():
+        print(f"claimhouse: no DuckLake catalog at {catalog} yet. Publish one with: CLAIMHOUSE_PUBLISH=file,lake "
+              f"claimhouse run --warehouse {wh}", file=sys.stderr)
+        return 2
+    limit = args.limit if args.limit is not None else (100 if args.format == "table" else None)
+    try:
+        con = duckdb.connect()
+        try:
+            attach(con, catalog, read_only=True, snapshot=args.as_of)
+            con.execute("USE lake")
+            cur = con.execute(args.query)
+            if cur.description is None:
+                return 0
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall() if limit is None else cur.fetchmany(limit + 1)
+        finally:
+            con.close()
+    except duckdb.Error as exc:
         if args.log_level.upper() == "DEBUG":
             raise
         print(f"claimhouse: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -390,6 +429,12 @@ def main(argv: list[str] | None = None) -> int:
                                          "copy (claimhouse.published.duckdb) is read when there is one")
     sql.add_argument("--live", action="store_true",
                      help="read the pipeline's working file instead of the published copy (waits while a run writes)")
+    sql.add_argument("--lake", action="store_true",
+                     help="read the DuckLake the runs publish to (CLAIMHOUSE_PUBLISH=lake or file,lake) instead of "
+                          "the DuckDB copy")
+    sql.add_argument("--as-of", type=int, default=None, metavar="SNAPSHOT",
+                     help="with the lake: the warehouse as of this snapshot (time travel; snapshots are listed by "
+                          "select * from ducklake_snapshots('lake'))")
     sql.add_argument("--format", choices=FORMATS, default="table",
                      help="table (default: fitted to the terminal), csv, json (an array of objects) or markdown")
     sql.add_argument("--limit", type=int, default=None,

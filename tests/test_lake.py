@@ -1,0 +1,85 @@
+"""The warehouse published to a DuckLake: one snapshot per publish, only what changed, time travel."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+from conftest import SEEDS, run_pipeline
+
+from claimhouse.warehouse.lake import LAKE, attach, default_catalog, publish_to_lake, snapshots
+
+
+def _count(catalog: str, table: str, snapshot: int | None = None) -> int:
+    con = duckdb.connect()
+    try:
+        attach(con, catalog, read_only=True, snapshot=snapshot)
+        return con.execute(f"select count(*) from {LAKE}.{table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_publish_writes_what_changed_in_one_snapshot_and_keeps_the_earlier_ones(seeds_run, tmp_path):
+    _, warehouse, _ = seeds_run
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, wh)
+    catalog, data = str(tmp_path / "lake.ducklake"), str(tmp_path / "lake") + "/"
+    con = duckdb.connect(str(wh))
+    try:
+        first = publish_to_lake(con, catalog, data)
+        assert first["replaced"] == first["tables"] and first["unchanged"] == 0
+        claims = con.execute("select count(*) from core.claims").fetchone()[0]
+        again = publish_to_lake(con, catalog, data)  # nothing changed: nothing written, no new snapshot
+        assert again["unchanged"] == again["tables"] and again["snapshot"] == first["snapshot"]
+        con.execute("delete from core.claims where claim_id in (select claim_id from core.claims order by claim_id "
+                    "limit 2)")
+        third = publish_to_lake(con, catalog, data)
+    finally:
+        con.close()
+    assert third["snapshot"] == first["snapshot"] + 1
+    assert third["updated"] == 1 and third["rows_deleted"] == 2 and third["rows_inserted"] == 0
+    assert _count(catalog, "core.claims") == claims - 2
+    assert _count(catalog, "core.claims", snapshot=first["snapshot"]) == claims  # time travel
+    reader = duckdb.connect()
+    try:
+        attach(reader, catalog, read_only=True)
+        assert [s[0] for s in snapshots(reader)][-2:] == [first["snapshot"], third["snapshot"]]
+        # the embeddings (FLOAT[384] in DuckDB) are lists in the lake, the comments come along
+        assert reader.execute(f"select len(embedding) from {LAKE}.core.claim_embeddings limit 1").fetchone()[0] == 384
+        comment = reader.execute("select comment from duckdb_tables() where database_name = 'lake' and "
+                                 "schema_name = 'marts' and table_name = 'speakers'").fetchone()[0]
+        assert comment and "speaker" in comment.lower()
+        evans = reader.execute(f"select claims from {LAKE}.marts.speakers where speaker = 'Angelica Evans'").fetchone()
+        assert evans[0] >= 3
+    finally:
+        reader.close()
+
+
+def test_a_run_publishes_to_the_lake_and_claimhouse_sql_reads_it(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    monkeypatch.setenv("CLAIMHOUSE_PUBLISH", "file,lake")
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    wh = tmp_path / "w.duckdb"
+    result = run_pipeline(seeds, wh)
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["published_copy_matches_the_warehouse"]  # the lake holds every table with its row count
+    catalog = default_catalog(wh)
+    assert _count(catalog, "marts.speakers") > 0
+    capsys.readouterr()
+    assert main(["sql", "--warehouse", str(wh), "--lake", "--format", "csv",
+                 "select speaker, claims from marts.speakers where speaker = 'Angelica Evans'"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "speaker,claims" and out.splitlines()[1].startswith("Angelica Evans,")
+    assert main(["sql", "--warehouse", str(wh), "--as-of", "1", "select count(*) as n from core.claims"]) == 0
+    assert main(["sql", "--warehouse", str(tmp_path / "none.duckdb"), "--lake", "select 1"]) == 2
+
+
+@pytest.mark.parametrize("value", ["", "cloud"])
+def test_an_unknown_publish_target_is_refused(value):
+    from assets.resources import WarehouseResource
+
+    with pytest.raises(ValueError, match="CLAIMHOUSE_PUBLISH"):
+        WarehouseResource(path="w.duckdb", publish_to=value).targets()
