@@ -91,9 +91,10 @@ def story_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
                       "becomes PERSON); corpus-wide, so it runs once after the batches of a run.")
 def entity_names(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        changed = core_steps.resolve_entity_names(con)
-        context.log.info(f"entity names resolved: {changed} rows of core.entities and core.claims renamed")
+        changed = core_steps.resolve_names_if_changed(con)
+        context.log.info("entity names: no new analysed document, not resolved again" if changed is None else
+                         f"entity names resolved: {changed} rows of core.entities and core.claims renamed")
         return dg.MaterializeResult(metadata=table_metadata(
             con, "core.entity_names",
             "select name, canonical, label, mentions from core.entity_names where name <> canonical "
-            "order by mentions desc, name", rows_renamed=changed))
+            "order by mentions desc, name", resolved=changed is not None, rows_renamed=changed or 0))

@@ -66,6 +66,7 @@ def _load_good_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "insert into core.entities values ('e1', 'd1', 's1', 'Kyiv', 'GPE', 'Kyiv', 0, 4),"
         " ('e2', 'd1', 's2', 'May', 'DATE', 'May', ?, ?)", [may, may + 3])
+    con.execute("insert into core.entity_names values ('Kyiv', 'Kyiv', 'GPE', 1), ('Kiev', 'Kyiv', 'GPE', 0)")
     con.execute(
         "insert into quarantine.documents values ('seeds/c.bin', null, 'ingest', 'binary', 'looks binary', now())")
     # a second outlet telling the mayor's claim again: one story cluster
@@ -123,7 +124,7 @@ def test_suites_queries_and_required_columns_agree(warehouse):
         ["raw.documents", "staging.documents", "core.sentences", "core.claims", "core.quantities",
          "core.entities", "quarantine.documents", "marts.speakers", "marts.outlets", "marts.entities",
          "marts.quantities", "marts.figures", "marts.claims_per_day", "marts.timeline", "marts.story_clusters",
-         "core.claim_pairs", "core.story_clusters"])
+         "core.claim_pairs", "core.story_clusters", "core.entity_names"])
     assert set(q.REQUIRED_COLUMNS) == set(q.CHECK_QUERIES) == set(q.suite_names())
     for table, query in q.CHECK_QUERIES.items():
         columns = [row[0] for row in warehouse.execute(f"describe {query}").fetchall()]

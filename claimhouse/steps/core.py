@@ -12,7 +12,7 @@ import polars as pl
 from claimhouse import progress
 from claimhouse.parallel import map_batches, maybe_crash
 from claimhouse.steps.common import StepResult, _id_list, _size_chunks, now, quarantine
-from claimhouse.warehouse.db import append, count, transaction
+from claimhouse.warehouse.db import append, count, table_fingerprint, transaction
 
 ANALYSE_BATCH, ANALYSE_BATCH_CHARS = int(os.environ.get("CLAIMHOUSE_ANALYSE_BATCH") or 16), 1_000_000
 ENGLISH = ("en",)
@@ -225,3 +225,31 @@ def resolve_entity_names(con: duckdb.DuckDBPyConnection) -> int:
     return changed
 
 
+
+
+_NAMES_INPUTS_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.entity_names_inputs (
+    fingerprint     TEXT NOT NULL,
+    resolved_at     TIMESTAMP NOT NULL
+);
+COMMENT ON TABLE meta.entity_names_inputs IS 'Bookkeeping of core.entity_names: which analysed documents the names were last resolved over (claimhouse.steps.core.resolve_names_if_changed), so a run that analysed nothing new leaves the names alone';
+COMMENT ON COLUMN meta.entity_names_inputs.fingerprint IS 'Row count and sum of row hashes of core.analysed_documents (analysis times left out) at the last resolution';
+COMMENT ON COLUMN meta.entity_names_inputs.resolved_at IS 'When the names were last resolved (UTC)'"""
+
+
+def resolve_names_if_changed(con: duckdb.DuckDBPyConnection) -> int | None:
+    """``resolve_entity_names`` when the analysed documents changed since the last resolution (or there are
+    no names yet); None when nothing changed. The corpus-wide step of the Dagster graph: it runs once after
+    all the ingest batches of a run, so batch by batch and one whole run give the same names, and a run
+    with nothing new resolves nothing (resolving again from already resolved names would lose spellings)."""
+    con.execute(_NAMES_INPUTS_DDL)
+    fingerprint = table_fingerprint(con, "core.analysed_documents")
+    stored = con.execute("select fingerprint from meta.entity_names_inputs").fetchone()
+    if stored is not None and stored[0] == fingerprint and count(con, "core.entity_names"):
+        return None
+    changed = resolve_entity_names(con)
+    with transaction(con):
+        con.execute("delete from meta.entity_names_inputs")
+        con.execute("insert into meta.entity_names_inputs values (?, ?)", [fingerprint, now()])
+    return changed

@@ -424,7 +424,7 @@ def publish(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict:
 # differ there and nowhere else. (published_at is data and is kept.)
 PROCESSING_TIME_COLUMNS = frozenset({
     "ingested_at", "cleaned_at", "analysed_at", "embedded_at", "seen_at", "first_seen_at", "last_changed_at",
-    "checked_through", "built_at", "build_seconds", "clustered_at",
+    "checked_through", "built_at", "build_seconds", "clustered_at", "resolved_at",
 })
 
 
