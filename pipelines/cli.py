@@ -1,6 +1,6 @@
 """`claimhouse` command line: run the asset graph through Dagster in-process, or query the warehouse.
 
-    claimhouse run [--seeds DIR] [--warehouse PATH] [--workers N]
+    claimhouse run [--seeds DIR] [--warehouse PATH] [--workers N] [--executor in_process|celery]
     claimhouse sql "select * from marts.speakers limit 5" [--warehouse PATH] [--live] [--format csv|json|markdown]
     claimhouse train-attributions [--train FOLDER] [--dev FOLDER]
 """
@@ -107,16 +107,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=False, disable=args.quiet)
-    with bar:
-        ch_progress.set_reporter(RichReporter(bar))
-        try:
-            with dg.DagsterInstance.ephemeral() as instance:
-                result = run_whole_folder(
-                    defs, instance, seeds,
-                    run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}})
-                instance_logs = instance.all_logs(result.run_id)
-        finally:
-            ch_progress.set_reporter(None)
+    if args.executor == "celery":  # steps on celery workers (pipelines/cluster.py): no progress bars here
+        from pipelines import cluster
+
+        console.print("steps run on the celery workers of "
+                      f"{os.environ.get('CLAIMHOUSE_CELERY_BROKER', '(CLAIMHOUSE_CELERY_BROKER unset)')}")
+        result, instance_logs = cluster.execute(seeds, wh, workers, log_level=args.log_level)
+    else:
+        with bar:
+            ch_progress.set_reporter(RichReporter(bar))
+            try:
+                with dg.DagsterInstance.ephemeral() as instance:
+                    result = run_whole_folder(
+                        defs, instance, seeds,
+                        run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}})
+                    instance_logs = instance.all_logs(result.run_id)
+            finally:
+                ch_progress.set_reporter(None)
     elapsed = time.monotonic() - started
 
     log_path = _write_run_log(instance_logs, wh, result.run_id)
@@ -410,6 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores; 0: in this process, where a crashing document ends the run)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--executor", choices=("in_process", "celery"), default="in_process",
+                     help="in_process (default): every step in this process; celery: the steps on celery workers, "
+                          "Dagster's instance in PostgreSQL (README 'Running on several machines')")
     run.add_argument("--log-level", default="CRITICAL",
                      help="Dagster's events on the console from this level (DEBUG, INFO, WARNING, ERROR; default: "
                           "none). Every event also goes to the run's log file in logs/ beside the warehouse")

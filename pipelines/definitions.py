@@ -19,12 +19,13 @@ from .sensors import seeds_sensor
 
 
 def build_definitions(seeds_dir: str | None = None, warehouse_path: str | None = None,
-                      workers: int | None = None) -> dg.Definitions:
+                      workers: int | None = None, executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
     return dg.Definitions(
         # Steps run one after another in the run's process: every step opens the same DuckDB file,
         # which takes one writer at a time, and the per-document work inside a step already runs on
         # `workers` processes. (The pool limit in dagster.yaml still serializes steps of concurrent runs.)
-        executor=dg.in_process_executor,
+        # pipelines/cluster.py passes dagster-celery's executor instead: steps on celery workers.
+        executor=executor or dg.in_process_executor,
         assets=ALL_ASSETS,
         asset_checks=ASSET_CHECKS,
         jobs=[claimhouse_job, ingest_job, corpus_job],
