@@ -100,6 +100,11 @@ def execute(seeds_dir: str, warehouse_path: str, workers: int, log_level: str = 
     from pipelines.jobs import WAREHOUSE_TAG
     from pipelines.runs import register_batches, whole_folder_tags
 
+    import warnings
+
+    # dagster-celery registers its task on the orchestrator's app again for every step it submits
+    # (harmless: the orchestrator only sends tasks by name)
+    warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already registered")
     run_config = {**executor_run_config(),
                   "loggers": {"console": {"config": {"log_level": log_level}}}}
     own = instance is None
