@@ -49,9 +49,8 @@ PGBIN=$(pg_bin)
 # 2. the private bridge (optional)
 LISTEN=127.0.0.1
 if [ "${CLAIMHOUSE_CLUSTER_BRIDGE:-0}" = 1 ]; then
-    if ip link show "$BRIDGE" >/dev/null 2>&1 || \
-       { ip link add "$BRIDGE" type bridge && ip addr add "$BRIDGE_ADDR/24" dev "$BRIDGE"; } >&2; then
-        ip link set "$BRIDGE" up >&2
+    if { ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge; } >&2 && \
+       ip addr replace "$BRIDGE_ADDR/24" dev "$BRIDGE" >&2 && ip link set "$BRIDGE" up >&2; then
         LISTEN="127.0.0.1 $BRIDGE_ADDR"
     else
         log "could not create bridge $BRIDGE: services on 127.0.0.1 only"
