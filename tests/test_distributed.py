@@ -49,6 +49,7 @@ RUN_SPECIFIC = {
     "core.claim_embeddings": {"embedded_at"},
     "core.story_clusters": {"clustered_at"},
     "meta.check_watermarks": {"checked_through"},
+    "meta.entity_names_inputs": {"resolved_at"},
     "meta.mart_inputs": {"built_at", "build_seconds"},
     "meta.search_indexes": {"built_at", "build_seconds"},
     "quarantine.documents": {"seen_at"},
