@@ -164,7 +164,9 @@ def _publish(con: duckdb.DuckDBPyConnection, src: str) -> dict:
                 stats["replaced"] += 1
                 stats["rows_inserted"] += con.execute(f"select count(*) from {target}").fetchone()[0]
             else:
-                row = "md5(cast(row(" + ", ".join(_quote(c) for c, _ in shape) + ") as varchar))"
+                # DuckDB's 64-bit hash of the whole row: no text conversion of the page bytes (md5 of the row
+                # as text took 18 s of a 5-page publish at 1,000 documents, most of it on raw.documents.content)
+                row = "hash(" + ", ".join(_quote(c) for c, _ in shape) + ")"
                 ours_rows = f"(SELECT {_select_list(cols)} FROM {source})"
                 con.execute(f"CREATE OR REPLACE TEMP TABLE _ours AS SELECT {row} AS h FROM {ours_rows}")
                 con.execute(f"CREATE OR REPLACE TEMP TABLE _theirs AS SELECT {row} AS h FROM {target}")
