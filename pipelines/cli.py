@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
@@ -289,25 +290,30 @@ def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
     from assets.resources import default_warehouse_path
-    from claimhouse.warehouse.db import WarehouseBusy, connect, load_fts, published_path
+    from claimhouse.warehouse.db import WarehouseBusy, published_path
 
     wh = args.warehouse or default_warehouse_path()
     if args.lake or args.as_of is not None:
-        return _sql_on_lake(args, wh)
-    published = published_path(wh)
-    if not args.live and published.exists():
-        wh = str(published)  # the copy the last successful run published: never locked by a run
-    elif not Path(wh).exists():
-        print(f"claimhouse: no warehouse at {wh} yet. Build one with: claimhouse run --warehouse {wh} "
-              "(--seeds FOLDER for your own documents)", file=sys.stderr)
-        return 2
+        from claimhouse.warehouse.lake import default_catalog
+
+        catalog = os.environ.get("CLAIMHOUSE_LAKE_CATALOG") or default_catalog(wh)
+        if not catalog.startswith("postgres:") and not Path(catalog).exists():
+            print(f"claimhouse: no DuckLake catalog at {catalog} yet. Publish one with: CLAIMHOUSE_PUBLISH=file,lake "
+                  f"claimhouse run --warehouse {wh}", file=sys.stderr)
+            return 2
+        opened = _lake_connection(catalog, args.as_of)
+    else:
+        published = published_path(wh)
+        if not args.live and published.exists():
+            wh = str(published)  # the copy the last successful run published: never locked by a run
+        elif not Path(wh).exists():
+            print(f"claimhouse: no warehouse at {wh} yet. Build one with: claimhouse run --warehouse {wh} "
+                  "(--seeds FOLDER for your own documents)", file=sys.stderr)
+            return 2
+        opened = _file_connection(wh)
     limit = args.limit if args.limit is not None else (100 if args.format == "table" else None)
     try:
-        with connect(wh, read_only=True) as con:
-            try:
-                load_fts(con)  # marts.search_claims(q) / marts.search_sentences(q) need it
-            except Exception as exc:  # noqa: BLE001 - queries without search still work
-                print(f"fts extension not loaded ({exc}); the search macros will fail", file=sys.stderr)
+        with opened as con:
             cur = con.execute(args.query)
             if cur.description is None:
                 return 0
@@ -325,41 +331,34 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sql_on_lake(args: argparse.Namespace, wh: str) -> int:
-    """The query on the DuckLake the runs publish to (CLAIMHOUSE_PUBLISH=lake), as of its latest snapshot or
-    of snapshot --as-of N: what analysts get from `ATTACH 'ducklake:<catalog>' AS lake; USE lake`."""
+@contextlib.contextmanager
+def _file_connection(wh: str):
+    """The DuckDB file read-only, with the fts extension the search macros need."""
+    from claimhouse.warehouse.db import connect, load_fts
+
+    with connect(wh, read_only=True) as con:
+        try:
+            load_fts(con)  # marts.search_claims(q) / marts.search_sentences(q) need it
+        except Exception as exc:  # noqa: BLE001 - queries without search still work
+            print(f"fts extension not loaded ({exc}); the search macros will fail", file=sys.stderr)
+        yield con
+
+
+@contextlib.contextmanager
+def _lake_connection(catalog: str, as_of: int | None):
+    """The DuckLake the runs publish to (CLAIMHOUSE_PUBLISH=lake), as of its latest snapshot or of snapshot
+    ``as_of``: what analysts get from `ATTACH 'ducklake:<catalog>' AS lake; USE lake`."""
     import duckdb
 
-    from claimhouse.warehouse.lake import attach, default_catalog
+    from claimhouse.warehouse.lake import attach
 
-    catalog = os.environ.get("CLAIMHOUSE_LAKE_CATALOG") or default_catalog(wh)
-    if not catalog.startswith("postgres:") and not Path(catalog).exists():
-        print(f"claimhouse: no DuckLake catalog at {catalog} yet. Publish one with: CLAIMHOUSE_PUBLISH=file,lake "
-              f"claimhouse run --warehouse {wh}", file=sys.stderr)
-        return 2
-    limit = args.limit if args.limit is not None else (100 if args.format == "table" else None)
+    con = duckdb.connect()
     try:
-        con = duckdb.connect()
-        try:
-            attach(con, catalog, read_only=True, snapshot=args.as_of)
-            con.execute("USE lake")
-            cur = con.execute(args.query)
-            if cur.description is None:
-                return 0
-            names = [d[0] for d in cur.description]
-            rows = cur.fetchall() if limit is None else cur.fetchmany(limit + 1)
-        finally:
-            con.close()
-    except duckdb.Error as exc:
-        if args.log_level.upper() == "DEBUG":
-            raise
-        print(f"claimhouse: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    more = limit is not None and len(rows) > limit
-    _write_rows(args.format, names, rows[:limit] if more else rows, args.width)
-    if more:
-        print(f"(the first {limit} rows; --limit N shows more)", file=sys.stderr)
-    return 0
+        attach(con, catalog, read_only=True, snapshot=as_of)
+        con.execute("USE lake")
+        yield con
+    finally:
+        con.close()
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
