@@ -83,3 +83,62 @@ def test_an_unknown_publish_target_is_refused(value):
 
     with pytest.raises(ValueError, match="CLAIMHOUSE_PUBLISH"):
         WarehouseResource(path="w.duckdb", publish_to=value).targets()
+
+
+def _postgres_catalog() -> str:
+    """The PostgreSQL of deploy/cluster/services.sh (started by .ci/run; started here when absent), as a
+    DuckLake catalog: what readers and writers on several hosts share."""
+    import glob
+    import os
+    import subprocess
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb") and os.geteuid() != 0:
+        pytest.skip("PostgreSQL not installed and not root to install it")
+    url = os.environ.get("DAGSTER_PG_URL")
+    if not url:
+        script = Path(__file__).resolve().parents[1] / "deploy" / "cluster" / "services.sh"
+        out = subprocess.run(["bash", str(script)], env=dict(os.environ, CLAIMHOUSE_CLUSTER_BRIDGE="0"),
+                             capture_output=True, text=True, timeout=900)
+        assert out.returncode == 0, out.stderr[-3000:]
+        url = next(line.split("=", 1)[1] for line in out.stdout.splitlines()
+                   if line.startswith("export DAGSTER_PG_URL="))
+    u = urlparse(url)
+    return (f"postgres:dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} user={u.username} "
+            f"password={u.password}")
+
+
+def test_a_postgres_catalog_serves_a_reader_in_another_process(seeds_run, tmp_path):
+    import ast
+    import subprocess
+    import sys
+    import uuid
+
+    _, warehouse, _ = seeds_run
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, wh)
+    catalog, schema = _postgres_catalog(), f"lake_test_{uuid.uuid4().hex[:8]}"
+    data = str(tmp_path / "lake") + "/"
+    con = duckdb.connect(str(wh))
+    try:
+        first = publish_to_lake(con, catalog, data, metadata_schema=schema)
+        con.execute("delete from marts.speakers where speaker <> 'Angelica Evans'")
+        second = publish_to_lake(con, catalog, data, metadata_schema=schema)
+    finally:
+        con.close()
+    assert second["snapshot"] == first["snapshot"] + 1
+    reader = ("import sys, duckdb\n"
+              "from claimhouse.warehouse.lake import attach\n"
+              "con = duckdb.connect()\n"
+              "attach(con, sys.argv[1], read_only=True, metadata_schema=sys.argv[2], snapshot=int(sys.argv[3]))\n"
+              "print(con.execute('select count(*), max(claims) filter (where speaker = $$Angelica Evans$$) "
+              "from lake.marts.speakers').fetchone())\n")
+    now = subprocess.run([sys.executable, "-c", reader, catalog, schema, str(second["snapshot"])],
+                         capture_output=True, text=True, timeout=300)
+    before = subprocess.run([sys.executable, "-c", reader, catalog, schema, str(first["snapshot"])],
+                            capture_output=True, text=True, timeout=300)
+    assert now.returncode == 0 and before.returncode == 0, now.stderr[-2000:] + before.stderr[-2000:]
+    n_now, evans_now = ast.literal_eval(now.stdout.strip())  # a tuple of two ints printed by the reader
+    n_before, evans_before = ast.literal_eval(before.stdout.strip())
+    assert n_now == 1 and n_before > 1 and evans_now == evans_before >= 3

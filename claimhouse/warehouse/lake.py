@@ -58,8 +58,9 @@ def default_data_path(warehouse: str | Path) -> str:
 
 
 def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str | None = None, *,
-           read_only: bool = False, snapshot: int | None = None) -> None:
-    """Attach the lake as ``lake`` on ``con`` (loading ducklake, and postgres_scanner for a Postgres catalog)."""
+           read_only: bool = False, snapshot: int | None = None, metadata_schema: str | None = None) -> None:
+    """Attach the lake as ``lake`` on ``con`` (loading ducklake, and postgres_scanner for a Postgres catalog;
+    ``metadata_schema``: the catalog's tables in that schema of the database, to share one database)."""
     con.execute(f"LOAD '{extension_path('duckdb_extension_ducklake', 'ducklake')}'")
     if catalog.startswith("postgres:"):
         con.execute(f"LOAD '{extension_path('duckdb_extension_postgres_scanner', 'postgres_scanner')}'")
@@ -73,6 +74,8 @@ def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str | None =
         options.append("READ_ONLY")
     if snapshot is not None:
         options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
+    if metadata_schema:
+        options.append(f"METADATA_SCHEMA {literal(metadata_schema)}")
     path_sql = literal("ducklake:" + catalog)
     opts = f" ({', '.join(options)})" if options else ""
     con.execute(f"ATTACH {path_sql} AS {LAKE}{opts}")
@@ -125,10 +128,11 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, database: str, table: str) ->
         con.execute(f"COMMENT ON COLUMN {target}.{_quote(col)} IS " + "'" + comment.replace("'", "''") + "'")
 
 
-def publish_to_lake(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str) -> dict:
+def publish_to_lake(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str,
+                    metadata_schema: str | None = None) -> dict:
     """Bring the lake up to date with the warehouse open as ``con``; one snapshot. Returns counts."""
     src = con.execute("select current_database()").fetchone()[0]
-    attach(con, catalog, data_path)
+    attach(con, catalog, data_path, metadata_schema=metadata_schema)
     try:
         return _publish(con, src)
     finally:
