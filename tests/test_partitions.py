@@ -42,6 +42,10 @@ def test_batches_are_the_folders_and_the_files_lying_in_the_input_folder(tmp_pat
     assert batch_of(tmp_path / "2026-12-06" / "deeper" / "y.html", tmp_path) == "2026-12-06"
     assert batch_of(tmp_path / "top.txt", tmp_path) == ROOT_BATCH
     assert batch_of("/elsewhere/z.txt", tmp_path) is None
+    os.symlink(tmp_path, tmp_path.parent / f"{tmp_path.name}-link")  # the seeds folder reached through a link
+    linked = tmp_path.parent / f"{tmp_path.name}-link"
+    assert batch_of(tmp_path / "top.txt", linked) == ROOT_BATCH  # a real path below the link's target
+    assert batch_of(linked / "2026-12-05" / "x.html", linked) == "2026-12-05"
     # a link to a folder is not a batch of its own: the scan lists it with the files lying in the folder
     assert [p.name for p in root_files(tmp_path)] == ["link-to-folder", "top.txt"]
     assert not valid_key("a,b") and not valid_key("x...y") and valid_key("crawl-2026-12-06")

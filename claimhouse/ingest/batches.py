@@ -39,12 +39,17 @@ def list_batches(seeds_dir: Path | str) -> list[str]:
 
 
 def batch_of(path: Path | str, seeds_dir: Path | str) -> str | None:
-    """The batch holding ``path`` (a file below ``seeds_dir``), or None when it lies outside."""
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(seeds_dir))
-    except ValueError:
+    """The batch holding ``path`` (a file below ``seeds_dir``, as listed or by its real path: the seeds
+    folder may be reached through a link), or None when it lies outside."""
+    target = Path(os.path.abspath(path))
+    for root in dict.fromkeys((os.path.abspath(seeds_dir), os.path.realpath(seeds_dir))):
+        try:
+            parts = target.relative_to(root).parts
+            break
+        except ValueError:
+            continue
+    else:
         return None
-    parts = rel.parts
     if not parts:
         return None
     return ROOT_BATCH if len(parts) == 1 else parts[0]
