@@ -6,9 +6,16 @@ import duckdb
 
 from claimhouse.warehouse.db import count, preview_markdown
 
-# Every op that opens the warehouse belongs to this pool; dagster.yaml limits it to one
-# at a time, so DuckDB (one writing process per file) never sees two writers.
+# Every op that opens the warehouse belongs to one of two pools. dagster.yaml gives each one slot.
+# - DUCKDB_POOL: the corpus-wide steps and every check. They hold the file for their whole length.
+# - DOCUMENTS_POOL: the per-document steps of an ingest batch (raw, staging, core analysis). They share the
+#   file with any other writer: their connection (claimhouse.warehouse.db.SharedConnection) lets go of it
+#   while they wait for their worker processes, whenever another process asks for it. With more slots
+#   (`dagster instance concurrency set claimhouse_documents N`, or `claimhouse backfill --parallel N`),
+#   the batches of a backfill parse at the same time, on as many hosts as there are celery workers.
+# DuckDB itself lets one process at a time write the file: every other one waits for its turn.
 DUCKDB_POOL = "claimhouse_duckdb"
+DOCUMENTS_POOL = "claimhouse_documents"
 
 RAW_DOCUMENTS = dg.AssetKey(["raw", "documents"])
 STAGING_DOCUMENTS = dg.AssetKey(["staging", "documents"])

@@ -8,6 +8,7 @@ from claimhouse.steps.common import batch_doc_ids
 
 from .common import (
     CORE_KEYS,
+    DOCUMENTS_POOL,
     DUCKDB_POOL,
     ENTITY_NAMES,
     PER_BATCH,
@@ -46,12 +47,12 @@ _PREVIEWS = {
 @dg.multi_asset(
     specs=[dg.AssetSpec(key, deps=[STAGING_DOCUMENTS], group_name="core", description=_DESCRIPTIONS[name],
                         kinds={"duckdb", "spacy"}) for name, key in CORE_KEYS.items()],
-    pool=DUCKDB_POOL, can_subset=False, name="core_analysis", **PER_BATCH,
+    pool=DOCUMENTS_POOL, can_subset=False, name="core_analysis", **PER_BATCH,
 )
 def core_analysis(context: dg.AssetExecutionContext, corpus: CorpusResource, warehouse: WarehouseResource):
     """Parse each new clean document once (spaCy) and extract all four core tables from that parse."""
     batches = run_batches(context)
-    with warehouse.connect() as con:
+    with warehouse.connect(shared=True) as con:
         scope = batch_doc_ids(con, corpus.path, batches) if batches is not None else None
         result = core_steps.analyse_pending(con, workers=warehouse.workers, scope=scope, resolve_names=False)
         context.log.info(f"analysed {result.written} documents, {result.quarantined} quarantined")
@@ -59,7 +60,8 @@ def core_analysis(context: dg.AssetExecutionContext, corpus: CorpusResource, war
             yield dg.MaterializeResult(asset_key=key, metadata=table_metadata(
                 con, f"core.{name}", _PREVIEWS.get(name),
                 rows_written=result.extra[f"{name}_written"],
-                documents_analysed=result.written, documents_quarantined=result.quarantined))
+                documents_analysed=result.written, documents_quarantined=result.quarantined,
+                warehouse_handovers=getattr(con, "releases", 0)))
 
 
 @dg.multi_asset(

@@ -7,7 +7,7 @@ import dagster as dg
 from claimhouse.ingest.batches import ROOT_BATCH, batch_files, batch_folder, root_files
 from claimhouse.steps import raw as raw_steps
 
-from .common import DUCKDB_POOL, PER_BATCH, RAW_DOCUMENTS, run_batches, table_metadata
+from .common import DOCUMENTS_POOL, PER_BATCH, RAW_DOCUMENTS, run_batches, table_metadata
 from .resources import CorpusResource, WarehouseResource
 
 
@@ -17,7 +17,7 @@ class ScanConfig(dg.Config):
     paths: list[str] = []
 
 
-@dg.asset(key=RAW_DOCUMENTS, group_name="raw", kinds={"duckdb", "python"}, pool=DUCKDB_POOL, **PER_BATCH,
+@dg.asset(key=RAW_DOCUMENTS, group_name="raw", kinds={"duckdb", "python"}, pool=DOCUMENTS_POOL, **PER_BATCH,
           description="One row per distinct input content: format detected from the content, raw bytes kept. "
                       "Unreadable input goes to quarantine.documents (stage raw).")
 def raw_documents(context: dg.AssetExecutionContext, config: ScanConfig, corpus: CorpusResource,

@@ -27,7 +27,8 @@ def default_warehouse_path() -> str:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file. One writer at a time: `connect()` waits while another process writes."""
+    """The DuckDB warehouse file. One writer at a time: `connect()` waits while another process writes (up to
+    CLAIMHOUSE_LOCK_WAIT_SECONDS, default 120)."""
 
     path: str = Field(description="Path of the DuckDB warehouse file")
     workers: int = Field(default=1, description="Worker processes for per-document work (0 = in the step's own process, "
@@ -55,12 +56,15 @@ class WarehouseResource(dg.ConfigurableResource):
         return self.lake_catalog or default_catalog(self.path), self.lake_data or default_data_path(self.path)
 
     @contextlib.contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False, shared: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """``shared``: the per-document steps' connection, which lets go of the file while the step waits for
+        its workers if another process (a step of another ingest batch, on another host) asks for it
+        (claimhouse.warehouse.db.SharedConnection)."""
         def memory(now: int, peak: int) -> None:  # in the run's log: which step makes a run's peak
             dg.get_dagster_logger().info(f"memory: {now:,} MiB resident after closing the warehouse, "
                                          f"peak of the process so far {peak:,} MiB")
 
-        with warehouse.connect(self.path, read_only=read_only, on_close=memory) as con:
+        with warehouse.connect(self.path, read_only=read_only, on_close=memory, shared=shared) as con:
             yield con
 
 

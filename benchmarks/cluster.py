@@ -1,7 +1,11 @@
 """Documents per second of a scaled-out run (`claimhouse run --executor celery`) with 1 and with 2 celery
 worker hosts, on N generated pages (benchmarks/make_corpus.py) and the seeds.
 
-    uv run python benchmarks/cluster.py [-n 1000] [--workers-per-host 1] [--templates DIR]
+    uv run python benchmarks/cluster.py [-n 1000] [--workers-per-host 1] [--templates DIR] [--batches K]
+
+With ``--batches K`` the input is split into K folders (K ingest batches) and the launching command is
+`claimhouse backfill --executor celery --parallel H` with H the number of hosts: one run per batch, H at a
+time, then the corpus-wide assets. Without it, one `claimhouse run --executor celery` (one run).
 
 Needs root for the worker network namespaces (as tests/test_distributed.py: one namespace and host name
 per worker, reaching PostgreSQL and Redis over the private bridge) and starts the services with
@@ -41,6 +45,8 @@ def main() -> int:
     ap.add_argument("--smallest", type=int, default=0,
                     help="use only the N smallest template pages (shorter documents, a quicker measurement)")
     ap.add_argument("--hosts", default="1,2", help="worker host counts to measure (default 1,2)")
+    ap.add_argument("--batches", type=int, default=0,
+                    help="split the input into K ingest batches and backfill them, as many at a time as hosts")
     args = ap.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="claimhouse-cluster-"))
@@ -57,6 +63,10 @@ def main() -> int:
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--input", str(templates),
                     "--output", str(seeds), "-n", str(args.n), "--seed", "0"], check=True, capture_output=True)
     docs = sum(1 for p in seeds.iterdir() if p.is_file())
+    if args.batches:
+        for i, p in enumerate(sorted(q for q in seeds.iterdir() if q.is_file())):
+            (seeds / f"batch{i % args.batches:02d}").mkdir(exist_ok=True)
+            p.rename(seeds / f"batch{i % args.batches:02d}" / p.name)
     env = dict(os.environ, **services(), GX_ANALYTICS_ENABLED="false", DAGSTER_DISABLE_TELEMETRY="1")
     import redis
 
@@ -65,6 +75,7 @@ def main() -> int:
     print(f"{time.strftime('%Y-%m-%d')} {platform.machine()} {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; {docs} documents ({args.n} generated + seeds); "
           f"--workers {args.workers_per_host} in each step"
+          + (f"; {args.batches} ingest batches, backfilled as many at a time as hosts" if args.batches else "")
           + (f"; templates: the {args.smallest} smallest pages of {args.templates}" if args.smallest else ""), flush=True)
     for n_hosts in [int(x) for x in args.hosts.split(",")]:
         run_dir = base / f"hosts{n_hosts}"
@@ -78,10 +89,15 @@ def main() -> int:
                 hosts.start(i)
             hosts.wait_ready()
             started = time.monotonic()
-            out = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--executor", "celery", "--quiet",
+            if args.batches:
+                cmd = ["backfill", "--executor", "celery", "--parallel", str(n_hosts)]
+            else:
+                cmd = ["run", "--executor", "celery", "--quiet"]
+            out = subprocess.run([sys.executable, "-m", "pipelines.cli", *cmd,
                                   "--seeds", str(seeds), "--warehouse", str(run_dir / "claimhouse.duckdb"),
                                   "--workers", str(args.workers_per_host)],
-                                 env=run_env, cwd=ROOT, capture_output=True, text=True)
+                                 env=run_env, cwd=ROOT,
+                                 capture_output=True, text=True)
             elapsed = time.monotonic() - started
         finally:
             hosts.stop()

@@ -28,6 +28,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import wait as mp_wait
 from typing import TypeVar
@@ -176,13 +177,17 @@ def _run_alone(pool: _Pool, fn: Callable[[list], list], batch: list, on_crash: C
 
 def map_batches(fn: Callable[[T], R], batches: Iterable[T], workers: int, n_batches: int,
                 initializer: Callable[[], None] | None = None,
-                on_crash: Callable[[object, str], object] | None = None) -> Iterator[R]:
+                on_crash: Callable[[object, str], object] | None = None,
+                on_wait: Callable[[], None] | None = None) -> Iterator[R]:
     """``fn`` over each batch, in order; on ``workers`` processes (0: in this process).
 
     Batches are lists and ``fn`` returns a list aligned with its batch. At most ``2 * workers``
     batches are in flight, so memory stays bounded however many batches there are.
     ``on_crash(item, how)`` gives the result of an item that killed its worker (``how``: e.g.
     'was killed by signal 9 (SIGKILL)'); without it a worker's death raises BrokenProcessPool.
+    ``on_wait()`` is called before and every half second while this process waits for a worker's result,
+    and with ``workers == 0`` before each batch runs (e.g. ``claimhouse.warehouse.db.idle``: the
+    warehouse file is let go for another writer meanwhile).
     """
     if n_batches == 0:
         return
@@ -190,6 +195,8 @@ def map_batches(fn: Callable[[T], R], batches: Iterable[T], workers: int, n_batc
         if initializer:
             initializer()
         for batch in batches:
+            if on_wait is not None:  # the batch is read: nothing of the caller's is needed while it runs
+                on_wait()
             yield fn(batch)
         return
     pool = _Pool(min(workers, n_batches), initializer)
@@ -198,6 +205,10 @@ def map_batches(fn: Callable[[T], R], batches: Iterable[T], workers: int, n_batc
 
         def next_result():
             batch, future = pending.popleft()
+            if on_wait is not None:
+                on_wait()
+                while not wait_futures([future], timeout=0.5).done:
+                    on_wait()
             try:
                 return future.result()
             except BrokenProcessPool:

@@ -385,6 +385,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                       f"{', '.join(found) or 'none'})[/red]")
         return 2
     workers = args.workers if args.workers is not None else default_workers()
+    if args.executor == "celery":
+        return _backfill_on_celery(args, seeds, wh, keys, workers)
     defs = build_definitions(seeds_dir=seeds, warehouse_path=wh, workers=workers)
     quiet = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     ok = True
@@ -397,9 +399,59 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             ok &= result.success
             console.print(f"batch {key}: {'done' if result.success else '[red]FAILED[/red]'} in "
                           f"{time.monotonic() - started:.1f} s (run {result.run_id})")
+        if not args.no_corpus:
+            started = time.monotonic()
+            result = defs.resolve_job_def("corpus").execute_in_process(instance=instance, run_config=quiet,
+                                                                       raise_on_error=False)
+            ok &= result.success
+            console.print(f"corpus-wide assets: {'done' if result.success else '[red]FAILED[/red]'} in "
+                          f"{time.monotonic() - started:.1f} s (run {result.run_id})")
+    console.print(_summary(wh))
+    return 0 if ok else 1
+
+
+def _backfill_on_celery(args: argparse.Namespace, seeds: str, wh: str, keys: list[str], workers: int) -> int:
+    """One run per ingest batch on the celery workers, ``--parallel`` of them at a time (each its own
+    process, the run's orchestrator), then the corpus-wide assets once. The per-document steps of the
+    runs share the warehouse file (claimhouse.warehouse.db.SharedConnection); the pool
+    claimhouse_documents gets ``--parallel`` slots so that they may run at once."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    import dagster as dg
+
+    from pipelines import cluster
+    from pipelines.runs import register_batches
+
+    with dg.DagsterInstance.get() as instance:
+        register_batches(instance, seeds)
+        if len(keys) > 1 or args.parallel > 1:
+            cluster.set_document_slots(instance, max(1, args.parallel))
+    if len(keys) == 1 and args.no_corpus:  # one batch: this process is the run's orchestrator
         started = time.monotonic()
-        result = defs.resolve_job_def("corpus").execute_in_process(instance=instance, run_config=quiet,
-                                                                   raise_on_error=False)
+        result = cluster.execute_part(seeds, wh, workers, keys[0], log_level=args.log_level)
+        console.print(f"batch {keys[0]}: {'done' if result.success else '[red]FAILED[/red]'} in "
+                      f"{time.monotonic() - started:.1f} s (run {result.run_id})")
+        return 0 if result.success else 1
+
+    def one(key: str) -> tuple[str, int, float, str]:
+        started = time.monotonic()
+        out = subprocess.run([sys.executable, "-m", "pipelines.cli", "backfill", "--executor", "celery",
+                              "--batch", key, "--no-corpus", "--seeds", seeds, "--warehouse", wh,
+                              "--workers", str(workers), "--log-level", args.log_level],
+                             capture_output=True, text=True)
+        return key, out.returncode, time.monotonic() - started, (out.stdout + out.stderr)[-2000:]
+
+    ok = True
+    with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        for key, code, seconds, tail in pool.map(one, keys):
+            ok &= code == 0
+            console.print(f"batch {key}: {'done' if code == 0 else '[red]FAILED[/red]'} in {seconds:.1f} s")
+            if code != 0:
+                console.print(tail, markup=False, highlight=False)
+    if not args.no_corpus:
+        started = time.monotonic()
+        result = cluster.execute_part(seeds, wh, workers, None, log_level=args.log_level)
         ok &= result.success
         console.print(f"corpus-wide assets: {'done' if result.success else '[red]FAILED[/red]'} in "
                       f"{time.monotonic() - started:.1f} s (run {result.run_id})")
@@ -431,6 +483,12 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument("--warehouse", help="DuckDB file (default: warehouse/data/claimhouse.duckdb)")
     backfill.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     backfill.add_argument("--log-level", default="CRITICAL", help="Dagster's events on the console from this level")
+    backfill.add_argument("--executor", choices=("in_process", "celery"), default="in_process",
+                          help="in_process (default): the runs one after the other in this process; celery: "
+                               "on the celery workers (README 'Running on several machines')")
+    backfill.add_argument("--parallel", type=int, default=1,
+                          help="with --executor celery: batches run at once (default 1)")
+    backfill.add_argument("--no-corpus", action="store_true", help="only the batches, not the corpus-wide assets")
     backfill.set_defaults(fn=cmd_backfill)
     sql = sub.add_parser("sql", help="run one SQL query against the warehouse (read-only) and print a table")
     sql.add_argument("query")

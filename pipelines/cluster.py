@@ -123,6 +123,37 @@ def execute(seeds_dir: str, warehouse_path: str, workers: int, log_level: str = 
             instance.dispose()
 
 
+def execute_part(seeds_dir: str, warehouse_path: str, workers: int, batch: str | None, log_level: str = "CRITICAL",
+                 instance: dg.DagsterInstance | None = None):
+    """One run on the celery workers: the per-document layers of ingest batch ``batch`` (job
+    `ingest_batches`, that partition), or with ``batch`` None the corpus-wide assets (job `corpus`).
+    Returns the run's result."""
+    from pipelines.jobs import WAREHOUSE_TAG
+
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already registered")
+    run_config = {**executor_run_config(), "loggers": {"console": {"config": {"log_level": log_level}}}}
+    own = instance is None
+    instance = instance or dg.DagsterInstance.get()
+    try:
+        job_name = "ingest_batches" if batch is not None else "corpus"
+        tags = {**WAREHOUSE_TAG, **({"dagster/partition": batch} if batch is not None else {})}
+        with dg.execute_job(reconstructable_cluster_job(seeds_dir, warehouse_path, workers, job_name),
+                            instance=instance, run_config=run_config, tags=tags, raise_on_error=False) as result:
+            return result
+    finally:
+        if own:
+            instance.dispose()
+
+
+def set_document_slots(instance: dg.DagsterInstance, slots: int) -> None:
+    """Let ``slots`` per-document steps (pool claimhouse_documents) run at once, across all runs."""
+    from assets.common import DOCUMENTS_POOL
+
+    instance.event_log_storage.set_concurrency_slots(DOCUMENTS_POOL, slots)
+
+
 def step_workers(instance: dg.DagsterInstance, run_id: str) -> dict[str, list[str]]:
     """Which celery worker ran each step of a run (from the run's events: dagster-celery reports
     'Executing steps ... in celery worker' with the worker's name). A step redelivered after its worker

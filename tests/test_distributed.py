@@ -16,8 +16,12 @@ Checks:
 
 The digest is a SHA-256 per table over every row of every table (sorted), leaving out the columns in
 RUN_SPECIFIC: processing times and build durations, which differ from one run to the next; in the
-full-text index tables (fts_*.dict, fts_*.terms) terms are compared by their text, not by their
-surrogate term ids, which DuckDB assigns in hash-table order.
+full-text index tables (fts_*.dict, fts_*.terms, fts_*.docs) terms and documents are compared by their text
+and key, not by their surrogate ids, which DuckDB assigns in hash-table order and in row order.
+
+A second test backfills three ingest batches, two runs at a time: every partition ran, per-document steps of
+two batches overlapped on the two hosts, and the warehouse digest equals a single-machine run's (the
+bookkeeping of which checks and marts ran over what left out, as in tests/test_partitions.py).
 
 Skipped only when neither the PostgreSQL and Redis binaries are there nor are we root (as root,
 services.sh installs them). Inputs: the seeds and CLAIMHOUSE_DISTRIBUTED_DOCS (default 100) pages made
@@ -40,6 +44,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 WCXB = ROOT.parent / "shared" / "eval" / "wcxb-dev" / "seeds"
 DOCS = int(os.environ.get("CLAIMHOUSE_DISTRIBUTED_DOCS", "100"))
+BACKFILL_DOCS = int(os.environ.get("CLAIMHOUSE_DISTRIBUTED_BACKFILL_DOCS", "300"))
 VISIBILITY_TIMEOUT = 20  # seconds: a killed host's step goes to the other host this long after it started
 
 # columns that legitimately differ between two runs over the same input (when, how long); every other
@@ -76,12 +81,14 @@ def warehouse_digest(path: Path) -> dict[str, str]:
                 if c not in RUN_SPECIFIC.get(name, set())]
             select = ", ".join(f'"{c}"' for c in cols)
             source = f'"{schema}"."{table}"'
-            if schema.startswith("fts_") and table in ("dict", "terms"):
-                # DuckDB's full-text index numbers its terms in hash-table order, which differs between two
-                # builds of the same index: compare the terms themselves, not their surrogate ids
-                select = "term, df" if table == "dict" else "docid, fieldid, term"
-                source = (f'"{schema}".dict' if table == "dict" else
-                          f'"{schema}".terms join "{schema}".dict using (termid)')
+            if schema.startswith("fts_") and table in ("dict", "terms", "docs"):
+                # DuckDB's full-text index numbers its terms in hash-table order, and its documents in the
+                # order of the indexed table's rows (which batches landing at once interleave): compare the
+                # terms and the documents' keys, not their surrogate ids
+                select = {"dict": "term, df", "docs": "name, len, row_hash", "terms": "d.name, t.fieldid, w.term"}[table]
+                source = {"dict": f'"{schema}".dict', "docs": f'"{schema}".docs',
+                          "terms": f'"{schema}".terms t join "{schema}".dict w using (termid) '
+                                   f'join "{schema}".docs d using (docid)'}[table]
             rows = sorted(repr(r) for r in con.execute(f"select {select} from {source}").fetchall())
             h = hashlib.sha256()
             for r in rows:
@@ -118,11 +125,9 @@ def services():
     return found
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def _make_corpus(base: Path, n: int) -> Path:
     if not WCXB.is_dir():
         pytest.skip(f"{WCXB} (WCXB dev pages, the generated documents' templates) not found")
-    base = tmp_path_factory.mktemp("distributed")
     templates = base / "templates"
     templates.mkdir()
     for p in sorted(WCXB.glob("*.html.gz"), key=lambda p: (p.stat().st_size, p.name))[:30]:
@@ -130,8 +135,13 @@ def corpus(tmp_path_factory):
     seeds = base / "seeds"
     shutil.copytree(ROOT / "seeds", seeds)
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--input", str(templates),
-                    "--output", str(seeds), "-n", str(DOCS), "--seed", "0"], check=True, capture_output=True)
+                    "--output", str(seeds), "-n", str(n), "--seed", "0"], check=True, capture_output=True)
     return seeds
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return _make_corpus(tmp_path_factory.mktemp("distributed"), DOCS)
 
 
 class Hosts:
@@ -297,5 +307,95 @@ def test_celery_workers_build_the_same_warehouse_and_survive_a_killed_host(servi
         assert warehouse_digest(tmp_path / "killed" / "claimhouse.duckdb") == want
         print(f"killed-host run: core_analysis ran on {ran_on['core_analysis']}; "
               f"total {time.monotonic() - started:.0f} s")
+    finally:
+        hosts.stop()
+
+
+# tables of the run's own bookkeeping, which a batch-by-batch run fills differently from one whole-folder
+# run (as in tests/test_partitions.py): which checks ran over which rows, when marts were built from what
+RUN_BOOKKEEPING = {"meta.check_watermarks", "meta.check_row_counts", "meta.mart_inputs",
+                   "meta.story_cluster_inputs", "meta.search_indexes"}
+PER_DOCUMENT_STEPS = ("raw__documents", "staging__documents", "core_analysis")
+
+
+def _step_spans(instance, run_id: str) -> dict[str, tuple[float, float]]:
+    """step key -> (start, end) timestamps of a run's steps."""
+    spans: dict[str, list[float]] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or not entry.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            spans.setdefault(entry.step_key, [entry.timestamp, entry.timestamp])[0] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            spans.setdefault(entry.step_key, [entry.timestamp, entry.timestamp])[1] = entry.timestamp
+    return {k: (a, b) for k, (a, b) in spans.items()}
+
+
+def test_a_backfill_runs_its_batches_at_once_on_two_hosts_and_builds_the_same_warehouse(services, tmp_path,
+                                                                                      monkeypatch):
+    """`claimhouse backfill --executor celery --parallel 2` over three ingest batches (the seeds and
+    CLAIMHOUSE_DISTRIBUTED_BACKFILL_DOCS, default 300, generated pages): every partition ran, the per-document
+    steps of two batches ran at the same time on the two hosts, sharing the warehouse file (their connection
+    lets go of it while their worker parses), and the warehouse equals a single-machine run's on the same
+    folder."""
+    started = time.monotonic()
+    corpus = _make_corpus(tmp_path, BACKFILL_DOCS)
+    batched = tmp_path / "batched"
+    files = sorted(p for p in corpus.iterdir() if p.is_file())
+    for i, p in enumerate(files):  # three folders: three ingest batches
+        (batched / f"part{i % 3}").mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, batched / f"part{i % 3}" / p.name)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "deploy" / "cluster" / "dagster.yaml", home / "dagster.yaml")
+    env = dict(os.environ, **services, DAGSTER_HOME=str(home), CLAIMHOUSE_CLUSTER_ARTIFACTS=str(tmp_path / "artifacts"),
+               CLAIMHOUSE_CELERY_VISIBILITY_TIMEOUT="600",
+               GX_ANALYTICS_ENABLED="false", DAGSTER_DISABLE_TELEMETRY="1")
+    for key in ("DAGSTER_HOME", "DAGSTER_PG_URL", "CLAIMHOUSE_CLUSTER_ARTIFACTS", "CLAIMHOUSE_CELERY_BROKER",
+                "CLAIMHOUSE_CELERY_BACKEND", "CLAIMHOUSE_CELERY_VISIBILITY_TIMEOUT"):
+        monkeypatch.setenv(key, env[key])
+    import dagster as dg
+
+    from pipelines.cluster import step_workers
+
+    hosts = Hosts(env, tmp_path)
+    try:
+        hosts.start(1)
+        hosts.start(2)
+        reference = _claimhouse_run(batched, tmp_path / "single" / "claimhouse.duckdb", env, celery=False)
+        _finish(reference, timeout=900)
+        want = {k: v for k, v in warehouse_digest(tmp_path / "single" / "claimhouse.duckdb").items()
+                if k not in RUN_BOOKKEEPING}
+        hosts.wait_ready()
+        instance = dg.DagsterInstance.get()
+        earlier = {r.run_id for r in instance.get_runs()}  # the instance's database outlives a test session
+        wh = tmp_path / "parallel" / "claimhouse.duckdb"
+        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "backfill", "--executor", "celery",
+                                 "--parallel", "2", "--seeds", str(batched), "--warehouse", str(wh), "--workers", "1"],
+                                env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out = _finish(proc, timeout=1500)
+        for key in ("part0", "part1", "part2"):
+            assert f"batch {key}: done" in out, out[-3000:]
+        assert "corpus-wide assets: done" in out, out[-3000:]
+        got = {k: v for k, v in warehouse_digest(wh).items() if k not in RUN_BOOKKEEPING}
+        assert got == want
+
+        runs = [r for r in instance.get_runs() if r.job_name == "ingest_batches" and r.run_id not in earlier]
+        assert sorted(r.tags.get("dagster/partition") for r in runs) == ["part0", "part1", "part2"]
+        assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+        spans = [(r.tags["dagster/partition"], step, span, step_workers(instance, r.run_id).get(step, ["?"])[-1])
+                 for r in runs for step, span in _step_spans(instance, r.run_id).items() if step in PER_DOCUMENT_STEPS]
+        overlapping = [(a, b) for a in spans for b in spans
+                       if a[0] < b[0] and a[2][0] < b[2][1] and b[2][0] < a[2][1] and a[3] != b[3]]
+        assert overlapping, spans  # two batches' per-document steps at the same time, on two hosts
+        handovers = sum(
+            int(e.asset_materialization.metadata["warehouse_handovers"].value)
+            for r in runs for e in instance.all_logs(r.run_id)
+            if e.dagster_event and e.dagster_event.is_step_materialization
+            and "warehouse_handovers" in e.asset_materialization.metadata)
+        assert handovers > 0
+        print(f"parallel backfill: {len(overlapping)} overlapping pairs of per-document steps, {handovers} "
+              f"handovers of the warehouse file; total {time.monotonic() - started:.0f} s")
     finally:
         hosts.stop()

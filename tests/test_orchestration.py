@@ -107,3 +107,17 @@ def test_instance_config_serializes_duckdb_writers():
     assert {"key": "claimhouse/warehouse", "limit": 1} in limits
     ignored = (REPO / ".gitignore").read_text()
     assert ".dagster/" in ignored
+
+
+def test_every_step_that_opens_the_warehouse_is_in_one_of_its_two_pools():
+    """The per-document steps share the file (their connection lets go of it while they parse), in the pool
+    claimhouse_documents; every other step and check holds it whole, in claimhouse_duckdb."""
+    from assets.common import DOCUMENTS_POOL, DUCKDB_POOL
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("claimhouse_all")
+    pools = {node.name: node.definition.pool for node in job.graph.nodes}
+    assert {pools["raw__documents"], pools["staging__documents"], pools["core_analysis"]} == {DOCUMENTS_POOL}
+    others = {name: pool for name, pool in pools.items()
+              if name not in ("raw__documents", "staging__documents", "core_analysis")}
+    assert others and set(others.values()) == {DUCKDB_POOL}, others

@@ -12,7 +12,7 @@ import polars as pl
 from claimhouse import progress
 from claimhouse.parallel import map_batches, maybe_crash
 from claimhouse.steps.common import StepResult, _id_list, _size_chunks, now, quarantine
-from claimhouse.warehouse.db import append, count, table_fingerprint, transaction
+from claimhouse.warehouse.db import append, count, idle, table_fingerprint, transaction
 
 ANALYSE_BATCH, ANALYSE_BATCH_CHARS = int(os.environ.get("CLAIMHOUSE_ANALYSE_BATCH") or 16), 1_000_000
 ENGLISH = ("en",)
@@ -146,7 +146,7 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, scope: Seq
                           "in a C library); the rest of its batch was analysed without it"}
 
     for docs in map_batches(_analyse_batch, (load(b) for b in id_batches), workers, len(id_batches),
-                            initializer=_worker_init, on_crash=crashed):
+                            initializer=_worker_init, on_crash=crashed, on_wait=lambda: idle(con)):
         ts = now()
         good = [d for d in docs if d["ok"]]
         frames = {t: pl.DataFrame([row for d in good for row in d[t]], schema=CORE_SCHEMAS[t])

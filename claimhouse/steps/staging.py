@@ -22,7 +22,7 @@ from claimhouse.steps.common import (
     time_limit,
 )
 from claimhouse.types import RejectedInput
-from claimhouse.warehouse.db import append, transaction
+from claimhouse.warehouse.db import append, idle, transaction
 
 MAX_TEXT_CHARS = 500_000  # longer clean texts are quarantined (reason too_long): parsing cost explodes
 # documents per worker batch (and per write transaction); CLAIMHOUSE_CLEAN_BATCH / _ANALYSE_BATCH override
@@ -124,7 +124,7 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, scope: Seque
                           "in a C library); the rest of its batch was cleaned without it"}
 
     for rows in map_batches(_clean_batch, (load(ids) for ids in id_batches), workers, len(id_batches),
-                            on_crash=crashed):
+                            on_crash=crashed, on_wait=lambda: idle(con)):
         ts = now()
         good = [{k: v for k, v in r.items() if k != "ok"} | {"cleaned_at": ts} for r in rows if r["ok"]]
         bad = [{"source_path": r["source_path"], "doc_id": r["doc_id"], "stage": "staging", "reason": r["reason"],

@@ -75,31 +75,144 @@ def _drop_pair_key(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DROP TABLE core.claim_pairs_keyed")
 
 
-@contextlib.contextmanager
-def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 120.0,
-            on_close=None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse; wait (with back-off) while another process holds the write lock.
-    ``on_close(resident MiB, peak MiB)`` is called after the connection closes."""
-    path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+# Seconds a process waits for another's write lock before it gives up (WarehouseBusy). Steps that share the
+# file (SharedConnection) let go of it within a second or so of being asked; a corpus-wide step or a check
+# holds it for its whole length (the story step: minutes at a million claims). The per-document steps, the
+# only ones that may overlap such a step (another pool: assets/common.py), wait up to SHARED_LOCK_WAIT_SECONDS.
+LOCK_WAIT_SECONDS = float(os.environ.get("CLAIMHOUSE_LOCK_WAIT_SECONDS", "120"))
+SHARED_LOCK_WAIT_SECONDS = float(os.environ.get("CLAIMHOUSE_SHARED_LOCK_WAIT_SECONDS", "3600"))
+# A waiter's signal older than this is stale (its process gave up or died): waiters renew it on every try,
+# at most 5 s apart.
+WAITING_FRESH_SECONDS = 10.0
+
+
+def waiting_flag(path: str | Path) -> Path:
+    """The file a process touches while it waits for the warehouse's lock (beside the warehouse)."""
+    return Path(f"{path}.waiting")
+
+
+def _signal_waiting(path: Path) -> None:
+    flag = waiting_flag(path)
+    try:
+        flag.touch()
+        os.utime(flag)
+    except OSError:  # a read-only folder: the holder just never hears of us
+        pass
+
+
+def others_waiting(path: str | Path) -> bool:
+    """Whether another process asked for the warehouse's lock in the last few seconds."""
+    try:
+        return time.time() - waiting_flag(path).stat().st_mtime < WAITING_FRESH_SECONDS
+    except OSError:
+        return False
+
+
+def _open_when_free(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """``_open``, waiting (with back-off, and saying so in ``waiting_flag``) while another process holds
+    the write lock."""
     deadline = time.monotonic() + wait_seconds
     delay = 0.2
     while True:
         try:
-            con = _open(path, read_only)
-            break
+            return _open(path, read_only)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 if "lock" in str(exc).lower():
                     raise WarehouseBusy(f"{path} is locked by another process: {exc}") from exc
                 raise
+            _signal_waiting(path)
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+class SharedConnection:
+    """A writer's connection that lets go of the file while its step only waits for worker processes.
+
+    DuckDB lets one process at a time open a file for writing. A per-document step holds the file while its
+    workers parse, which is most of its time, so two such steps (two ingest batches on two hosts) would run
+    one after the other. Through this connection the step holds the file only to read a batch and to write
+    a result: at each wait for a worker (``idle``) it closes the file if another process asked for it
+    (``waiting_flag``), and opens it again, waiting its turn, at its next statement. Outside a transaction
+    only. Every attribute is the underlying DuckDB connection's; what lives in a connection rather than in
+    the file (registered frames, settings, temporary tables) does not survive a release, so the steps that
+    use it keep those inside one block of statements."""
+
+    def __init__(self, path: Path, wait_seconds: float, first: duckdb.DuckDBPyConnection):
+        self._path, self._wait = path, wait_seconds
+        self._con: duckdb.DuckDBPyConnection | None = first
+        self._in_transaction = False
+        self.releases = 0
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            con = _open_when_free(self._path, False, self._wait)
+            apply_memory_limit(con)
+            self._con = con
+        return self._con
+
+    def __getattr__(self, name: str):
+        return getattr(self._connection(), name)
+
+    def begin(self):
+        out = self._connection().begin()
+        self._in_transaction = True
+        return out
+
+    def commit(self):
+        try:
+            return self._connection().commit()
+        finally:
+            self._in_transaction = False
+
+    def rollback(self):
+        try:
+            return self._connection().rollback()
+        finally:
+            self._in_transaction = False
+
+    def release_if_wanted(self) -> bool:
+        """Close the file when another process waits for it and no transaction is open."""
+        if self._con is None or self._in_transaction or not others_waiting(self._path):
+            return False
+        self._con.close()
+        self._con = None
+        self.releases += 1
+        return True
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+def idle(con) -> None:
+    """Called while a step waits for its workers: a SharedConnection lets go of the file if it is wanted."""
+    release = getattr(con, "release_if_wanted", None)
+    if release is not None:
+        release()
+
+
+@contextlib.contextmanager
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float | None = None,
+            on_close=None, shared: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; wait (with back-off) while another process holds the write lock.
+    ``shared``: a SharedConnection, which lets go of the file while the step waits for its workers.
+    ``on_close(resident MiB, peak MiB)`` is called after the connection closes."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if wait_seconds is not None:
+        wait = wait_seconds
+    else:
+        wait = SHARED_LOCK_WAIT_SECONDS if shared and not read_only else LOCK_WAIT_SECONDS
+    con = _open_when_free(path, read_only, wait)
     try:
         apply_memory_limit(con)
         if not read_only:
             init_schema(con)
+        if shared and not read_only:
+            con = SharedConnection(path, wait, con)
         yield con
     finally:
         con.close()

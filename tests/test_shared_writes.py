@@ -1,0 +1,98 @@
+"""Two writers on one DuckDB file: a per-document step's SharedConnection lets go of the file while it waits
+for its workers, when another process asks for it, and takes it back at its next statement."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from claimhouse.parallel import map_batches
+from claimhouse.warehouse import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WRITER = textwrap.dedent("""
+    import sys
+    from claimhouse.warehouse import db
+    with db.connect(sys.argv[1], wait_seconds=60) as con:
+        con.execute("insert into scratch_t values (?)", [int(sys.argv[2])])
+    print("wrote", sys.argv[2])
+""")
+
+
+def _other_writer(path: Path, value: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(value)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _double(batch: list[int]) -> list[int]:
+    time.sleep(0.3)
+    return [x * 2 for x in batch]
+
+
+def test_a_shared_connection_lets_a_waiting_writer_in_and_takes_the_file_back(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.connect(path, shared=True) as con:
+        assert isinstance(con, db.SharedConnection)
+        con.execute("create table scratch_t (v integer)")
+        con.execute("insert into scratch_t values (1)")
+        db.idle(con)  # nobody waits: the file stays open
+        assert con.releases == 0
+        other = _other_writer(path, 2)
+        deadline = time.monotonic() + 90
+        while other.poll() is None and time.monotonic() < deadline:
+            db.idle(con)  # what a step does while its workers parse
+            time.sleep(0.1)
+        out, err = other.communicate(timeout=30)
+        assert other.returncode == 0, err
+        assert out.strip() == "wrote 2"
+        assert con.releases == 1
+        con.execute("insert into scratch_t values (3)")  # opens the file again
+        assert [r[0] for r in con.execute("select v from scratch_t order by v").fetchall()] == [1, 2, 3]
+
+
+def test_a_shared_connection_keeps_the_file_inside_a_transaction(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.connect(path, shared=True) as con:
+        con.execute("create table scratch_t (v integer)")
+        db.waiting_flag(path).touch()  # as if another process were waiting
+        con.begin()
+        con.execute("insert into scratch_t values (1)")
+        db.idle(con)
+        assert con.releases == 0
+        con.commit()
+        db.idle(con)
+        assert con.releases == 1
+        assert con.execute("select count(*) from scratch_t").fetchone()[0] == 1
+
+
+def test_a_stale_waiting_signal_is_ignored(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.connect(path, shared=True) as con:
+        flag = db.waiting_flag(path)
+        flag.touch()
+        old = time.time() - db.WAITING_FRESH_SECONDS - 5
+        import os
+
+        os.utime(flag, (old, old))
+        db.idle(con)
+        assert con.releases == 0
+
+
+@pytest.mark.parametrize("workers", [1])
+def test_map_batches_calls_on_wait_while_it_waits_for_workers(workers):
+    calls = []
+    out = list(map_batches(_double, ([i] for i in range(3)), workers, 3, on_wait=lambda: calls.append(1)))
+    assert out == [[0], [2], [4]]
+    assert len(calls) >= 3  # at least once per result waited for
+
+
+def test_map_batches_in_this_process_calls_on_wait_before_each_batch():
+    calls = []
+    out = list(map_batches(_double, ([i] for i in range(3)), 0, 3, on_wait=lambda: calls.append(1)))
+    assert out == [[0], [2], [4]]
+    assert len(calls) == 3
