@@ -31,7 +31,7 @@ def raw_documents(context: dg.AssetExecutionContext, config: ScanConfig, corpus:
             paths = [str(p) for key in batches for p in (
                 root_files(corpus.path) if key == ROOT_BATCH
                 else raw_steps.list_input_files(batch_folder(corpus.path, key)))]
-    with warehouse.connect() as con:
+    with warehouse.connect(shared=True) as con:
         if paths == []:
             context.log.info(f"no input files in batches {batches}")
             return dg.MaterializeResult(metadata=table_metadata(con, "raw.documents", seeds_dir=str(corpus.path)))

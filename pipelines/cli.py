@@ -439,7 +439,7 @@ def _backfill_on_celery(args: argparse.Namespace, seeds: str, wh: str, keys: lis
         out = subprocess.run([sys.executable, "-m", "pipelines.cli", "backfill", "--executor", "celery",
                               "--batch", key, "--no-corpus", "--seeds", seeds, "--warehouse", wh,
                               "--workers", str(workers), "--log-level", args.log_level],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
         return key, out.returncode, time.monotonic() - started, (out.stdout + out.stderr)[-2000:]
 
     ok = True

@@ -96,3 +96,12 @@ def test_map_batches_in_this_process_calls_on_wait_before_each_batch():
     out = list(map_batches(_double, ([i] for i in range(3)), 0, 3, on_wait=lambda: calls.append(1)))
     assert out == [[0], [2], [4]]
     assert len(calls) == 3
+
+
+def test_a_shared_connection_waits_longer_for_its_turn_than_other_steps(tmp_path):
+    """A per-document step may overlap a corpus-wide step of another run, which holds the file for its whole
+    length: it waits up to CLAIMHOUSE_SHARED_LOCK_WAIT_SECONDS (default an hour), not the 120 s of the others."""
+    with db.connect(tmp_path / "w.duckdb", shared=True) as con:
+        assert con._wait == db.SHARED_LOCK_WAIT_SECONDS >= db.LOCK_WAIT_SECONDS
+    with db.connect(tmp_path / "w.duckdb", shared=True, wait_seconds=5) as con:
+        assert con._wait == 5

@@ -23,7 +23,7 @@ from claimhouse.steps.common import (
     sha256,
 )
 from claimhouse.types import RejectedInput
-from claimhouse.warehouse.db import count, transaction
+from claimhouse.warehouse.db import count, idle, transaction
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # larger files are quarantined unread (reason too_large)
 SCAN_BATCH, SCAN_BATCH_BYTES = 500, 256 * 1024 * 1024  # files read per transaction
@@ -301,6 +301,7 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
     rep.start("scan", todo.height)
     rows = list(todo.iter_rows())
     for chunk in _size_chunks(rows, [r[1] for r in rows], SCAN_BATCH, SCAN_BATCH_BYTES):
+        idle(con)  # a shared connection lets another writer in between chunks (claimhouse.warehouse.db)
         files, docs, bad = [], [], []
         ts = now()
         held = []  # (source_path, doc_id): the documents each file holds now
