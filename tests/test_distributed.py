@@ -234,6 +234,21 @@ class Hosts:
                 self._drop_netns(i)
 
 
+def _cluster_env(services: dict, tmp_path: Path, monkeypatch, visibility_timeout: int) -> dict:
+    """The settings of the launching process and of the hosts (README "Running on several machines"), with a
+    Dagster home of this test's own holding deploy/cluster/dagster.yaml; set in this process too."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "deploy" / "cluster" / "dagster.yaml", home / "dagster.yaml")
+    env = dict(os.environ, **services, DAGSTER_HOME=str(home), CLAIMHOUSE_CLUSTER_ARTIFACTS=str(tmp_path / "artifacts"),
+               CLAIMHOUSE_CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout),
+               GX_ANALYTICS_ENABLED="false", DAGSTER_DISABLE_TELEMETRY="1")
+    for key in ("DAGSTER_HOME", "DAGSTER_PG_URL", "CLAIMHOUSE_CLUSTER_ARTIFACTS", "CLAIMHOUSE_CELERY_BROKER",
+                "CLAIMHOUSE_CELERY_BACKEND", "CLAIMHOUSE_CELERY_VISIBILITY_TIMEOUT"):
+        monkeypatch.setenv(key, env[key])
+    return env
+
+
 def _claimhouse_run(seeds: Path, warehouse: Path, env: dict, celery: bool) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "pipelines.cli", "run", "--seeds", str(seeds), "--warehouse", str(warehouse),
            "--workers", "0", "--quiet"]
@@ -250,15 +265,7 @@ def _finish(proc: subprocess.Popen, timeout: float = 400) -> str:
 
 def test_celery_workers_build_the_same_warehouse_and_survive_a_killed_host(services, corpus, tmp_path, monkeypatch):
     started = time.monotonic()
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "deploy" / "cluster" / "dagster.yaml", home / "dagster.yaml")
-    env = dict(os.environ, **services, DAGSTER_HOME=str(home), CLAIMHOUSE_CLUSTER_ARTIFACTS=str(tmp_path / "artifacts"),
-               CLAIMHOUSE_CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
-               GX_ANALYTICS_ENABLED="false", DAGSTER_DISABLE_TELEMETRY="1")
-    for key in ("DAGSTER_HOME", "DAGSTER_PG_URL", "CLAIMHOUSE_CLUSTER_ARTIFACTS", "CLAIMHOUSE_CELERY_BROKER",
-                "CLAIMHOUSE_CELERY_BACKEND", "CLAIMHOUSE_CELERY_VISIBILITY_TIMEOUT"):
-        monkeypatch.setenv(key, env[key])
+    env = _cluster_env(services, tmp_path, monkeypatch, VISIBILITY_TIMEOUT)
     import dagster as dg
 
     from pipelines.cluster import step_workers
@@ -346,15 +353,7 @@ def test_a_backfill_runs_its_batches_at_once_on_two_hosts_and_builds_the_same_wa
     for i, p in enumerate(files):  # three folders: three ingest batches
         (batched / f"part{i % 3}").mkdir(parents=True, exist_ok=True)
         shutil.copy(p, batched / f"part{i % 3}" / p.name)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "deploy" / "cluster" / "dagster.yaml", home / "dagster.yaml")
-    env = dict(os.environ, **services, DAGSTER_HOME=str(home), CLAIMHOUSE_CLUSTER_ARTIFACTS=str(tmp_path / "artifacts"),
-               CLAIMHOUSE_CELERY_VISIBILITY_TIMEOUT="600",
-               GX_ANALYTICS_ENABLED="false", DAGSTER_DISABLE_TELEMETRY="1")
-    for key in ("DAGSTER_HOME", "DAGSTER_PG_URL", "CLAIMHOUSE_CLUSTER_ARTIFACTS", "CLAIMHOUSE_CELERY_BROKER",
-                "CLAIMHOUSE_CELERY_BACKEND", "CLAIMHOUSE_CELERY_VISIBILITY_TIMEOUT"):
-        monkeypatch.setenv(key, env[key])
+    env = _cluster_env(services, tmp_path, monkeypatch, 600)
     import dagster as dg
 
     from pipelines.cluster import step_workers

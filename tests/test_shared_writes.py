@@ -51,6 +51,7 @@ def test_a_shared_connection_lets_a_waiting_writer_in_and_takes_the_file_back(tm
         assert other.returncode == 0, err
         assert out.strip() == "wrote 2"
         assert con.releases == 1
+        assert not db.waiting_flag(path).exists()  # the waiter took its signal back once it had the file
         con.execute("insert into scratch_t values (3)")  # opens the file again
         assert [r[0] for r in con.execute("select v from scratch_t order by v").fetchall()] == [1, 2, 3]
 

@@ -113,15 +113,21 @@ def _open_when_free(path: Path, read_only: bool, wait_seconds: float) -> duckdb.
     the write lock."""
     deadline = time.monotonic() + wait_seconds
     delay = 0.2
+    waited = False
     while True:
         try:
-            return _open(path, read_only)
+            con = _open(path, read_only)
+            if waited:  # our turn came: the holder need not let go again for us (another waiter renews its
+                with contextlib.suppress(OSError):  # own signal within 5 s)
+                    waiting_flag(path).unlink()
+            return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 if "lock" in str(exc).lower():
                     raise WarehouseBusy(f"{path} is locked by another process: {exc}") from exc
                 raise
             _signal_waiting(path)
+            waited = True
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
 
