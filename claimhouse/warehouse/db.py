@@ -94,8 +94,7 @@ def waiting_flag(path: str | Path) -> Path:
 def _signal_waiting(path: Path) -> None:
     flag = waiting_flag(path)
     try:
-        flag.touch()
-        os.utime(flag)
+        flag.touch()  # creates it, or sets its time to now
     except OSError:  # a read-only folder: the holder just never hears of us
         pass
 
