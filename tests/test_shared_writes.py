@@ -106,3 +106,55 @@ def test_a_shared_connection_waits_longer_for_its_turn_than_other_steps(tmp_path
         assert con._wait == db.SHARED_LOCK_WAIT_SECONDS >= db.LOCK_WAIT_SECONDS
     with db.connect(tmp_path / "w.duckdb", shared=True, wait_seconds=5) as con:
         assert con._wait == 5
+
+
+def _race(monkeypatch, module, step, con):
+    """Make ``module``'s step meet a second run of ``step`` (the same documents pending, as for a page found
+    in two ingest batches) that writes them all while the first step's workers run its first batch."""
+    real = module.map_batches
+    other: dict = {}
+
+    def racing(*args, **kwargs):
+        for i, out in enumerate(real(*args, **kwargs)):
+            if i == 0 and not other:
+                monkeypatch.setattr(module, "map_batches", real)
+                other["result"] = step(con)
+            yield out
+
+    monkeypatch.setattr(module, "map_batches", racing)
+    return other
+
+
+def test_a_document_another_step_wrote_meanwhile_is_written_once(tmp_path, monkeypatch):
+    import shutil
+
+    from conftest import SEEDS
+
+    from claimhouse.steps import core as core_steps
+    from claimhouse.steps import raw as raw_steps
+    from claimhouse.steps import staging as staging_steps
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    with db.connect(tmp_path / "w.duckdb") as con:
+        raw_steps.scan(con, seeds)
+        n = con.execute("select count(*) from raw.documents").fetchone()[0]
+        assert n == 5
+
+        other = _race(monkeypatch, staging_steps, lambda c: staging_steps.clean_pending(c, workers=0), con)
+        mine = staging_steps.clean_pending(con, workers=0)
+        assert other["result"].written == 5
+        assert (mine.processed, mine.written) == (5, 0)  # cleaned too, but found written: not written again
+        assert con.execute("select count(*), count(distinct doc_id) from staging.documents").fetchone() == (5, 5)
+
+        other = _race(monkeypatch, core_steps, lambda c: core_steps.analyse_pending(c, workers=0), con)
+        mine = core_steps.analyse_pending(con, workers=0)
+        assert other["result"].written == 5
+        assert (mine.processed, mine.written) == (5, 0)
+        assert con.execute("select count(*), count(distinct doc_id) from core.analysed_documents").fetchone() == (5, 5)
+        sentences, distinct, recorded = con.execute("""select count(*), count(distinct sentence_id),
+            (select sum(sentences) from core.analysed_documents) from core.sentences""").fetchone()
+        assert sentences == distinct == recorded > 100
+        claims, distinct = con.execute("""select count(*), count(distinct claim_id) from core.claims
+                                          where source_text ilike '%Evans%'""").fetchone()
+        assert claims == distinct > 0  # the seeds' claims of Evans, once each

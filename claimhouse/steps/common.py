@@ -73,6 +73,24 @@ def quarantine(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
 
 
 
+def taken_meanwhile(con: duckdb.DuckDBPyConnection, ids: Sequence[str], written_to: str, source: str) -> set[str]:
+    """Of a batch's document ids, those a step must no longer write: already in ``written_to``, or no longer
+    in ``source``.
+
+    A per-document step lists its pending documents once, then lets go of the warehouse file while its
+    workers run (``SharedConnection``). Meanwhile another batch's step may have written the same document (a
+    page found in two ingest batches has one doc_id), or a raw scan may have taken it back. Called inside the
+    write transaction, with the file held: one key lookup per id. ``written_to`` and ``source`` are table
+    names of the steps' own code, never content."""
+    if not ids:
+        return set()
+    ids = list(ids)
+    held = {r[0] for r in con.execute(f"select doc_id from {source} where doc_id in {_id_list(ids)}", ids).fetchall()}
+    done = {r[0] for r in con.execute(f"select doc_id from {written_to} where doc_id in {_id_list(ids)}",
+                                      ids).fetchall()}
+    return done | (set(ids) - held)
+
+
 def _id_list(ids: Sequence[str]) -> str:
     """``(?, ?, ...)``: one parameter marker per id, for ``doc_id in (...)`` lookups of a batch's rows.
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from claimhouse import progress
 from claimhouse.parallel import map_batches, maybe_crash
-from claimhouse.steps.common import StepResult, _id_list, _size_chunks, now, quarantine
+from claimhouse.steps.common import StepResult, _id_list, _size_chunks, now, quarantine, taken_meanwhile
 from claimhouse.warehouse.db import append, count, idle, table_fingerprint, transaction
 
 ANALYSE_BATCH, ANALYSE_BATCH_CHARS = int(os.environ.get("CLAIMHOUSE_ANALYSE_BATCH") or 16), 1_000_000
@@ -149,15 +149,17 @@ def analyse_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, scope: Seq
                             initializer=_worker_init, on_crash=crashed, on_wait=lambda: idle(con)):
         ts = now()
         good = [d for d in docs if d["ok"]]
-        frames = {t: pl.DataFrame([row for d in good for row in d[t]], schema=CORE_SCHEMAS[t])
-                  for t in _CORE_TABLES}
-        done = pl.DataFrame(
-            [{"doc_id": d["doc_id"], "analysed_at": ts, **{t: len(d[t]) for t in _CORE_TABLES}} for d in good],
-            schema={"doc_id": pl.Utf8, "analysed_at": pl.Datetime("us"), "sentences": pl.Int32,
-                    "claims": pl.Int32, "quantities": pl.Int32, "entities": pl.Int32})
         bad = [{"source_path": None, "doc_id": d["doc_id"], "stage": "core", "reason": d["reason"],
                 "detail": d["detail"], "seen_at": ts} for d in docs if not d["ok"]]
         with transaction(con):
+            skip = taken_meanwhile(con, [d["doc_id"] for d in good], "core.analysed_documents", "staging.documents")
+            good = [d for d in good if d["doc_id"] not in skip]
+            frames = {t: pl.DataFrame([row for d in good for row in d[t]], schema=CORE_SCHEMAS[t])
+                      for t in _CORE_TABLES}
+            done = pl.DataFrame(
+                [{"doc_id": d["doc_id"], "analysed_at": ts, **{t: len(d[t]) for t in _CORE_TABLES}} for d in good],
+                schema={"doc_id": pl.Utf8, "analysed_at": pl.Datetime("us"), "sentences": pl.Int32,
+                        "claims": pl.Int32, "quantities": pl.Int32, "entities": pl.Int32})
             for t in _CORE_TABLES:
                 result.extra[f"{t}_written"] += append(con, f"core.{t}", frames[t])
             append(con, "core.analysed_documents", done)

@@ -19,6 +19,7 @@ from claimhouse.steps.common import (
     now,
     quarantine,
     sha256,
+    taken_meanwhile,
     time_limit,
 )
 from claimhouse.types import RejectedInput
@@ -130,6 +131,8 @@ def clean_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, scope: Seque
         bad = [{"source_path": r["source_path"], "doc_id": r["doc_id"], "stage": "staging", "reason": r["reason"],
                 "detail": r["detail"], "seen_at": ts} for r in rows if not r["ok"]]
         with transaction(con):
+            skip = taken_meanwhile(con, [g["doc_id"] for g in good], "staging.documents", "raw.file_documents")
+            good = [g for g in good if g["doc_id"] not in skip]
             result.written += append(con, "staging.documents", pl.DataFrame(good, schema=STAGING_SCHEMA))
             neardup.add_documents(con, [(g["doc_id"], g["text"]) for g in good])
             result.quarantined += quarantine(con, bad)
