@@ -82,8 +82,11 @@ def _drop_pair_key(con: duckdb.DuckDBPyConnection) -> None:
 LOCK_WAIT_SECONDS = float(os.environ.get("CLAIMHOUSE_LOCK_WAIT_SECONDS", "120"))
 SHARED_LOCK_WAIT_SECONDS = float(os.environ.get("CLAIMHOUSE_SHARED_LOCK_WAIT_SECONDS", "3600"))
 # A waiter's signal older than this is stale (its process gave up or died): waiters renew it on every try,
-# at most 5 s apart.
+# at most WAIT_RETRY_MAX_SECONDS apart. A try is cheap (the lock is refused at once), and a waiter that
+# tried only every few seconds would mostly find the file taken again when two sharing steps hand it back
+# and forth; the gap between renewal and staleness also leaves room for clocks of hosts sharing the disk.
 WAITING_FRESH_SECONDS = 10.0
+WAIT_RETRY_MAX_SECONDS = 1.0
 
 
 def waiting_flag(path: str | Path) -> Path:
@@ -117,7 +120,7 @@ def _open_when_free(path: Path, read_only: bool, wait_seconds: float) -> duckdb.
         try:
             con = _open(path, read_only)
             if waited:  # our turn came: the holder need not let go again for us (another waiter renews its
-                with contextlib.suppress(OSError):  # own signal within 5 s)
+                with contextlib.suppress(OSError):  # own signal within a second)
                     waiting_flag(path).unlink()
             return con
         except duckdb.IOException as exc:
@@ -128,7 +131,7 @@ def _open_when_free(path: Path, read_only: bool, wait_seconds: float) -> duckdb.
             _signal_waiting(path)
             waited = True
             time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            delay = min(delay * 2, WAIT_RETRY_MAX_SECONDS)
 
 
 class SharedConnection:
