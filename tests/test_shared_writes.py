@@ -84,6 +84,18 @@ def test_a_stale_waiting_signal_is_ignored(tmp_path):
         assert con.releases == 0
 
 
+def test_the_waiting_signal_is_read_by_the_disk_s_clock_not_this_host_s(tmp_path, monkeypatch):
+    # hosts sharing a disk: a file's time is the file server's; this host's clock may be far off
+    path = tmp_path / "w.duckdb"
+    with db.connect(path, shared=True) as con:
+        db.waiting_flag(path).touch()
+        real = time.time
+        monkeypatch.setattr(time, "time", lambda: real() + 3600)  # this host's clock an hour ahead
+        assert db.others_waiting(path)
+        db.idle(con)
+        assert con.releases == 1
+
+
 @pytest.mark.parametrize("workers", [1])
 def test_map_batches_calls_on_wait_while_it_waits_for_workers(workers):
     calls = []

@@ -105,9 +105,23 @@ def _signal_waiting(path: Path) -> None:
 def others_waiting(path: str | Path) -> bool:
     """Whether another process asked for the warehouse's lock in the last few seconds."""
     try:
-        return time.time() - waiting_flag(path).stat().st_mtime < WAITING_FRESH_SECONDS
+        asked = waiting_flag(path).stat().st_mtime
     except OSError:
         return False
+    return _disk_now(path) - asked < WAITING_FRESH_SECONDS
+
+
+def _disk_now(path: str | Path) -> float:
+    """Now, by the clock that stamps the warehouse's files. On a disk shared by several hosts (NFS) a file's
+    time is the file server's, which may differ from this host's clock by more than the freshness window,
+    so the waiter's signal is compared with a file this process has just touched (only when a signal
+    exists: no cost otherwise)."""
+    clock = Path(f"{path}.clock")
+    try:
+        clock.touch()
+        return clock.stat().st_mtime
+    except OSError:  # a read-only folder: this host's clock
+        return time.time()
 
 
 def _open_when_free(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
