@@ -10,6 +10,8 @@ from conftest import query
 
 from claimhouse.nlp.attribution import brat
 from claimhouse.nlp.attribution import model as am
+from claimhouse.nlp.attribution.features import cluster_ids, doc_features
+from claimhouse.nlp.attribution.train import MODEL_NAME, learn_clusters
 from claimhouse.nlp.attribution.train import main as train_main
 from claimhouse.nlp.claims import extract_claims
 from claimhouse.nlp.pipeline import load_nlp, split_sentences
@@ -22,17 +24,21 @@ def claims_of(text: str, mode: str | None = None):
 
 def test_the_shipped_model_loads_offline():
     model = am.load()
-    assert model is not None and model.name == "polnear-crf-1"
+    assert model is not None and model.name == MODEL_NAME == "polnear-crf-2"
     size = sum(p.stat().st_size for p in am.MODEL_DIR.iterdir())
     assert size < 20_000_000  # a few MB, committed with the package
     assert {"say", "tell", "accord"} <= model.cue_lemmas  # cue words learnt from the train split
+    assert [len(c) for c in model.centroids] == [64, 256, 1024]  # the word classes ship with it
+    doc = load_nlp()("The senator criticized the plan.")
+    feats = [f for _, para in doc_features(doc, ["O"] * len(doc), model.cue_lemmas, model.centroids) for f in para]
+    assert all(any(x.startswith("k2=") for x in f) for f in feats)  # every token has its classes
 
 
 def test_the_model_finds_an_attribution_and_rates_it():
     text = ("The governor said on Tuesday that the bridge would reopen in May.\n\n"
             "Repairs will cost about $4 million, according to the state transport agency.")
     model_claims = [c for c in claims_of(text, "model") if c.claim_type == "attribution"]
-    assert model_claims and all(c.model == "polnear-crf-1" for c in model_claims)
+    assert model_claims and all(c.model == MODEL_NAME for c in model_claims)
     said = next(c for c in model_claims if c.cue_text == "said")
     assert "governor" in said.source_text and "bridge would reopen in May" in said.content_text
     assert 0.5 < said.confidence <= 1.0
@@ -82,12 +88,35 @@ def test_a_small_training_run_writes_a_model_that_loads(tmp_path, capsys):
     assert train_main(["--train", str(train), "--output", str(out), "--cache", str(tmp_path / "cache"),
                        "--iterations", "5", "--holdout-share", "0.3"]) == 0
     printed = capsys.readouterr().out
-    assert "parsed 8 articles" in printed and "model polnear-crf-1 trained on 8 articles" in printed
+    assert "parsed 8 articles" in printed and f"model {MODEL_NAME} trained on 8 articles" in printed
     assert "attribution F1" in printed  # the held-out check ran
     model = am.AttributionModel(out)
     doc = load_nlp()("The minister said the talks would resume.")
     labels, probs = model.tag(doc, ["O"] * len(doc))
     assert len(labels) == len(doc) and all(0.0 <= p <= 1.0 for p in probs)
+
+
+def test_word_classes_are_learnt_the_same_way_twice_and_cover_every_token():
+    nlp = load_nlp()
+    docs = [nlp(sentence) for sentence, _ in ARTICLES * 3]
+    articles = [(str(k), d, [], []) for k, d in enumerate(docs)]
+    first, again = learn_clusters(articles, sizes=(4, 8, 10_000)), learn_clusters(articles, sizes=(4, 8, 10_000))
+    assert [len(c) for c in first] == [4, 8]  # a size the corpus cannot fill is left out
+    assert all((a == b).all() for a, b in zip(first, again))  # seeded: a rebuild gives the same classes
+    ids = cluster_ids(docs[0], first)
+    assert [len(x) for x in ids] == [len(docs[0])] * 2 and all(0 <= i < 8 for i in ids[1])
+    docs[0].tensor = docs[0].tensor[:0]  # a doc without vectors: no classes, no error
+    assert cluster_ids(docs[0], first) == []
+
+
+def test_a_cue_the_tagger_gave_no_source_takes_its_verb_s_subject():
+    doc = load_nlp()("Senator Collins has criticized the plan as reckless.")
+    cue = next(t for t in doc if t.text == "criticized")
+    content = am.Span("T", cue.i + 1, len(doc) - 1, 0.9)
+    linked = am.link(doc, [am.Span("C", cue.i - 1, cue.i + 1, 0.8), content])
+    assert len(linked) == 1 and linked[0].source is not None
+    src = linked[0].source
+    assert doc[src.lo:src.hi].text == "Senator Collins"
 
 
 def test_training_without_the_train_split_says_so(tmp_path, capsys):
@@ -100,9 +129,9 @@ def test_core_claims_record_what_found_each_claim(seeds_run):
     rows = query(wh, "select model, count(*), min(confidence), max(confidence), count(confidence) "
                      "from core.claims where claim_type = 'attribution' group by model order by model")
     by_model = {r[0]: r[1:] for r in rows}
-    assert set(by_model) <= {"rules", "polnear-crf-1"} and by_model
-    if "polnear-crf-1" in by_model:
-        n, lo, hi, with_conf = by_model["polnear-crf-1"]
+    assert set(by_model) <= {"rules", MODEL_NAME} and by_model
+    if MODEL_NAME in by_model:
+        n, lo, hi, with_conf = by_model[MODEL_NAME]
         assert with_conf == n and 0.0 < lo <= hi <= 1.0
     if "rules" in by_model:
         assert by_model["rules"][3] == 0  # the rules give no confidence

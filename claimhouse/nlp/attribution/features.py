@@ -3,12 +3,19 @@
 Each token is described by its own form and parse (lemma, part of speech, dependency, entity), its head,
 its nearest ancestor that is a reporting cue (and the dependency by which the token hangs under it),
 whether it lies inside quotation marks, the label the rules gave it (claimhouse.nlp.claims), and the same for
-its neighbours. The cue words are learnt from the train split (``cue_lemmas``), not written by hand."""
+its neighbours. The cue words are learnt from the train split (``cue_lemmas``), not written by hand.
+
+Word classes: the spaCy model's own contextual token vectors (``doc.tensor``, from its tok2vec layer, which
+the parse computes anyway) are assigned to the nearest of k centroids learnt on the train split
+(``cluster_ids``; k = 64, 256 and 1024, spherical k-means). A token's class, its head's and its
+neighbours' are features, so "has criticized" can share what the tagger learnt of "has attacked" without
+the CRF taking 96 real numbers per token."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+import numpy as np
 from spacy.tokens import Doc
 
 from claimhouse.types import Claim
@@ -64,9 +71,27 @@ def _inside_quotes(doc: Doc) -> list[bool]:
     return out
 
 
-def doc_features(doc: Doc, rules: list[str], cue_lemmas: frozenset[str]) -> list[tuple[tuple[int, int], list[list[str]]]]:
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-6)
+
+
+def cluster_ids(doc: Doc, centroids: Sequence[np.ndarray]) -> list[list[int]]:
+    """For each centroid set (unit rows), the index of the nearest centroid (cosine) of every token's vector
+    in ``doc.tensor``; empty when the doc carries no vectors (then the tagger works without word classes)."""
+    t = doc.tensor
+    if not len(centroids) or t is None or getattr(t, "ndim", 0) != 2 or t.shape[0] != len(doc) or not len(doc):
+        return []
+    v = unit_rows(t)
+    return [np.argmax(v @ c.T, axis=1).tolist() for c in centroids]
+
+
+def doc_features(doc: Doc, rules: list[str], cue_lemmas: frozenset[str],
+                 centroids: Sequence[np.ndarray] = ()) -> list[tuple[tuple[int, int], list[list[str]]]]:
     """For each paragraph, its token range and one list of feature strings per token."""
     n = len(doc)
+    classes = cluster_ids(doc, centroids)
+    mid = classes[min(1, len(classes) - 1)] if classes else None  # the middle size: for head and neighbours
     lemma = [t.lemma_.lower() for t in doc]
     lower = [t.lower_ for t in doc]
     pos = [t.pos_ for t in doc]
@@ -100,6 +125,10 @@ def doc_features(doc: Doc, rules: list[str], cue_lemmas: frozenset[str]) -> list
              f"r={rules[i]}", f"cue={int(is_cue[i])}", f"sc={int(sent_has_cue[i])}", f"ss={int(sent_start[i])}"]
         if is_cue[i]:
             f.append(f"cuel={lemma[i]}")
+        for k, ids in enumerate(classes):
+            f.append(f"k{k}={ids[i]}")
+        if mid is not None:
+            f.append(f"hk={mid[tok.head.i]}")
         c = climb[i]
         if c is None:
             f.append("anc=none")
@@ -117,6 +146,8 @@ def doc_features(doc: Doc, rules: list[str], cue_lemmas: frozenset[str]) -> list
                 j = i + k
                 if lo <= j < hi:
                     f += [f"{k}w={lower[j]}", f"{k}p={pos[j]}", f"{k}r={rules[j]}", f"{k}q={int(quoted[j])}"]
+                    if mid is not None and abs(k) == 1:
+                        f.append(f"{k}k={mid[j]}")
                 else:
                     f.append(f"{k}edge")
             f.append(f"rr={rules[i - 1] if i > lo else 'BOS'}>{rules[i]}")

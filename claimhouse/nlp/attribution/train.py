@@ -4,7 +4,9 @@
                                          [--holdout-share 0.2] [--iterations 150] [--dev FOLDER]
 
 Every article is parsed with the pipeline's spaCy model, and the rules (claimhouse.nlp.claims) run on it, as in
-the analyse step; the parses are cached beside the output. Then:
+the analyse step; the parses (and the parser's token vectors, for the word classes) are cached in ``--cache``.
+The word classes are learnt (spherical k-means, scipy) on the token vectors of the articles a model is
+trained on. Then:
 1. with ``--holdout-share`` > 0, a model is trained on the other articles and scored on the held-out
    share of train (articles chosen by a hash of their name): rules only, model only, combined. This is
    where settings are chosen; dev is never used for that.
@@ -23,9 +25,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from claimhouse.nlp.attribution import brat
-from claimhouse.nlp.attribution.features import doc_features, rule_labels
+from claimhouse.nlp.attribution.features import doc_features, rule_labels, unit_rows
 from claimhouse.nlp.attribution.model import (
+    CLUSTERS_FILE,
     CRF_FILE,
     META_FILE,
     MODEL_DIR,
@@ -35,7 +40,9 @@ from claimhouse.nlp.attribution.model import (
 )
 
 DEFAULT_TRAIN = Path(__file__).resolve().parents[4] / "shared" / "train" / "polnear-train"
-MODEL_NAME = "polnear-crf-1"
+MODEL_NAME = "polnear-crf-2"
+CLUSTER_SIZES = (64, 256, 1024)
+CLUSTER_SAMPLE = 150_000  # token vectors the centroids are learnt from (a seeded sample)
 
 
 def _parse(folder: Path, cache: Path | None, limit: int | None = None) -> list[tuple[str, object, list, list]]:
@@ -50,13 +57,20 @@ def _parse(folder: Path, cache: Path | None, limit: int | None = None) -> list[t
     nlp = load_nlp()
     key = hashlib.sha256(("\n".join(names) + str(len("".join(texts)))).encode()).hexdigest()[:16]
     path = cache / f"{folder.name}-{key}.spacy" if cache else None
-    if path is not None and path.exists():
+    vectors = path.with_suffix(".vectors.npz") if path is not None else None
+    if path is not None and path.exists() and vectors.exists():
         docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+        with np.load(vectors) as z:  # DocBin keeps no doc.tensor
+            for k, doc in enumerate(docs):
+                doc.tensor = z[str(k)].astype(np.float32)
     else:
         docs = list(nlp.pipe(texts, batch_size=8))
+        for doc in docs:  # as the cache holds them, so a cached and a fresh rebuild learn the same model
+            doc.tensor = doc.tensor.astype(np.float16).astype(np.float32)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             DocBin(store_user_data=False, docs=docs).to_disk(path)
+            np.savez(vectors, **{str(k): d.tensor.astype(np.float16) for k, d in enumerate(docs)})
     out = []
     for name, doc in zip(names, docs):
         claims = extract_claims(doc, split_sentences(doc), attributions_from="rules")
@@ -70,21 +84,50 @@ def _held_out(name: str, share: float) -> bool:
     return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
 
 
-def fit(articles, output: Path, cue_lemmas: frozenset[str], iterations: int, c1: float, c2: float) -> None:
+def learn_clusters(articles, sizes=CLUSTER_SIZES, sample: int = CLUSTER_SAMPLE) -> list[np.ndarray]:
+    """Word-class centroids (unit rows, one array per size) from the token vectors of ``articles``:
+    spherical k-means (scipy's kmeans2 on unit vectors, seeded, so a rebuild gives the same classes).
+    A size needs four vectors per class; a tiny corpus gets the sizes it can fill."""
+    from scipy.cluster.vq import kmeans2
+
+    rows = [d.tensor for _, d, _, _ in articles if d.tensor is not None and getattr(d.tensor, "ndim", 0) == 2
+            and d.tensor.shape[0] == len(d) and len(d)]
+    if not rows:
+        return []
+    v = unit_rows(np.concatenate(rows))
+    if len(v) > sample:
+        v = v[np.random.default_rng(0).choice(len(v), sample, replace=False)]
+    out = []
+    for k in sizes:
+        if k * 4 > len(v):
+            continue
+        centroids, _ = kmeans2(v, k, iter=20, minit="points", seed=1)
+        out.append(unit_rows(centroids))
+    return out
+
+
+def fit(articles, output: Path, cue_lemmas: frozenset[str], iterations: int, c1: float, c2: float,
+        centroids: list[np.ndarray] | None = None) -> None:
     import pycrfsuite
 
+    centroids = learn_clusters(articles) if centroids is None else centroids
     trainer = pycrfsuite.Trainer(verbose=False)
     for _, doc, claims, gold in articles:
         labels = brat.token_labels(doc, gold)
-        for (lo, hi), feats in doc_features(doc, rule_labels(doc, claims), cue_lemmas):
+        for (lo, hi), feats in doc_features(doc, rule_labels(doc, claims), cue_lemmas, centroids):
             trainer.append(feats, labels[lo:hi])
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations,
                         "feature.possible_transitions": True, "feature.minfreq": 2})
     output.mkdir(parents=True, exist_ok=True)
     trainer.train(str(output / CRF_FILE))
+    clusters = output / CLUSTERS_FILE
+    if centroids:
+        np.savez_compressed(clusters, **{f"k{len(c)}": c.astype(np.float16) for c in centroids})
+    elif clusters.exists():
+        clusters.unlink()
     (output / META_FILE).write_text(json.dumps(
         {"name": MODEL_NAME, "cue_lemmas": sorted(cue_lemmas), "c1": c1, "c2": c2, "iterations": iterations,
-         "articles": len(articles)}, indent=1) + "\n", encoding="utf-8")
+         "articles": len(articles), "word_classes": [len(c) for c in centroids]}, indent=1) + "\n", encoding="utf-8")
 
 
 def learn_cue_lemmas(articles, min_count: int = 5, min_share: float = 0.2) -> frozenset[str]:
