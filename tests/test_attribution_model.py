@@ -96,7 +96,7 @@ def test_a_small_training_run_writes_a_model_that_loads(tmp_path, capsys):
     assert len(labels) == len(doc) and all(0.0 <= p <= 1.0 for p in probs)
 
 
-def test_word_classes_are_learnt_the_same_way_twice_and_cover_every_token():
+def test_word_classes_are_learnt_the_same_way_twice_and_cover_every_token(monkeypatch):
     nlp = load_nlp()
     docs = [nlp(sentence) for sentence, _ in ARTICLES * 3]
     articles = [(str(k), d, [], []) for k, d in enumerate(docs)]
@@ -105,6 +105,9 @@ def test_word_classes_are_learnt_the_same_way_twice_and_cover_every_token():
     assert all((a == b).all() for a, b in zip(first, again))  # seeded: a rebuild gives the same classes
     ids = cluster_ids(docs[0], first)
     assert [len(x) for x in ids] == [len(docs[0])] * 2 and all(0 <= i < 8 for i in ids[1])
+    import claimhouse.nlp.attribution.features as feats
+    monkeypatch.setattr(feats, "CLASS_BLOCK", 3)  # a long document is done in blocks, with the same result
+    assert cluster_ids(docs[0], first) == ids
     docs[0].tensor = docs[0].tensor[:0]  # a doc without vectors: no classes, no error
     assert cluster_ids(docs[0], first) == []
 

@@ -7,7 +7,7 @@ its neighbours. The cue words are learnt from the train split (``cue_lemmas``), 
 
 Word classes: the spaCy model's own contextual token vectors (``doc.tensor``, from its tok2vec layer, which
 the parse computes anyway) are assigned to the nearest of k centroids learnt on the train split
-(``cluster_ids``; k = 64, 256 and 1024, spherical k-means). A token's class, its head's and its
+(``cluster_ids``; k = 64, 256 and 1024, k-means on unit vectors, nearest by cosine). A token's class, its head's and its
 neighbours' are features, so "has criticized" can share what the tagger learnt of "has attacked" without
 the CRF taking 96 real numbers per token."""
 from __future__ import annotations
@@ -21,6 +21,7 @@ from spacy.tokens import Doc
 from claimhouse.types import Claim
 
 WINDOW = (-2, -1, 1, 2)
+CLASS_BLOCK = 2048  # tokens whose word classes are computed at once
 MAX_CLIMB = 6  # ancestors looked at for a cue
 
 
@@ -82,8 +83,12 @@ def cluster_ids(doc: Doc, centroids: Sequence[np.ndarray]) -> list[list[int]]:
     t = doc.tensor
     if not len(centroids) or t is None or getattr(t, "ndim", 0) != 2 or t.shape[0] != len(doc) or not len(doc):
         return []
-    v = unit_rows(t)
-    return [np.argmax(v @ c.T, axis=1).tolist() for c in centroids]
+    out: list[list[int]] = [[] for _ in centroids]
+    for lo in range(0, len(doc), CLASS_BLOCK):  # in blocks: a long document must not need tokens x 1024 floats
+        v = unit_rows(t[lo:lo + CLASS_BLOCK])
+        for ids, c in zip(out, centroids):
+            ids.extend(np.argmax(v @ c.T, axis=1).tolist())
+    return out
 
 
 def doc_features(doc: Doc, rules: list[str], cue_lemmas: frozenset[str],

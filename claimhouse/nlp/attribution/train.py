@@ -5,7 +5,7 @@
 
 Every article is parsed with the pipeline's spaCy model, and the rules (claimhouse.nlp.claims) run on it, as in
 the analyse step; the parses (and the parser's token vectors, for the word classes) are cached in ``--cache``.
-The word classes are learnt (spherical k-means, scipy) on the token vectors of the articles a model is
+The word classes are learnt (k-means on unit vectors, scipy) on the token vectors of the articles a model is
 trained on. Then:
 1. with ``--holdout-share`` > 0, a model is trained on the other articles and scored on the held-out
    share of train (articles chosen by a hash of their name): rules only, model only, combined. This is
@@ -86,7 +86,8 @@ def _held_out(name: str, share: float) -> bool:
 
 def learn_clusters(articles, sizes=CLUSTER_SIZES, sample: int = CLUSTER_SAMPLE) -> list[np.ndarray]:
     """Word-class centroids (unit rows, one array per size) from the token vectors of ``articles``:
-    spherical k-means (scipy's kmeans2 on unit vectors, seeded, so a rebuild gives the same classes).
+    k-means (scipy's kmeans2) on unit vectors, seeded, so a rebuild gives the same classes; the centroids
+    are scaled back to unit length, and a token takes the nearest by cosine.
     A size needs four vectors per class; a tiny corpus gets the sizes it can fill."""
     from scipy.cluster.vq import kmeans2
 
