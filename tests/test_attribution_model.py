@@ -24,7 +24,7 @@ def claims_of(text: str, mode: str | None = None):
 
 def test_the_shipped_model_loads_offline():
     model = am.load()
-    assert model is not None and model.name == MODEL_NAME == "polnear-crf-2"
+    assert model is not None and model.name == MODEL_NAME == "polnear-crf-3"
     size = sum(p.stat().st_size for p in am.MODEL_DIR.iterdir())
     assert size < 20_000_000  # a few MB, committed with the package
     assert {"say", "tell", "accord"} <= model.cue_lemmas  # cue words learnt from the train split

@@ -269,7 +269,11 @@ def test_split_quote_same_sentence_and_next_sentence(nlp):
     assert c.is_direct_quote
     assert c.content_text == "We will not give up a single village Our soldiers know what is at stake."
     assert text[c.content_start:c.content_end].endswith("at stake.")
-    assert len(attributions(claims)) == 1
+    # one attribution for the split quote: neither part is a claim of its own. (polnear-crf-3 also reads
+    # "Officials met ... to discuss the border" as PolNeAR does, an attribution with a topic for content;
+    # leaving such short contents out lost attribution F1 on held-out train, 0.665 -> 0.663 at 3 words.)
+    quoted = [a for a in attributions(claims) if "village" in a.content_text or "Our soldiers" in a.content_text]
+    assert [a.source_canonical for a in quoted] == ["Maria Petrenko"]
     # the quote continuation is not an assertion
     assert not any(c.claim_type == "assertion" and "Our soldiers" in c.content_text for c in claims)
 

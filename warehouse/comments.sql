@@ -73,7 +73,7 @@ COMMENT ON COLUMN core.claims.content_end IS 'Offset just past the content';
 COMMENT ON COLUMN core.claims.is_direct_quote IS 'The content is quoted verbatim';
 COMMENT ON COLUMN core.claims.is_hedged IS 'The claim is hedged or unconfirmed (claimed, reportedly, may, if confirmed)';
 COMMENT ON COLUMN core.claims.is_negated IS 'The claim is denied or negated (denied, did not say)';
-COMMENT ON COLUMN core.claims.model IS 'What found the claim: rules (the hand-written rules of claimhouse/nlp/claims.py), or the trained attribution model by name (polnear-crf-2: a CRF tagger trained on PolNeAR''s train split, claimhouse/nlp/attribution; polnear-crf-1 in warehouses built before it)';
+COMMENT ON COLUMN core.claims.model IS 'What found the claim: rules (the hand-written rules of claimhouse/nlp/claims.py), or the trained attribution model by name (polnear-crf-3: a CRF tagger trained on PolNeAR''s train split, claimhouse/nlp/attribution; polnear-crf-1 or polnear-crf-2 in warehouses built before it)';
 COMMENT ON COLUMN core.claims.confidence IS 'The model''s confidence in the attribution (mean marginal probability of its tagged tokens'' labels, 0 to 1); NULL for claims of the rules';
 
 COMMENT ON TABLE core.quantities IS 'One row per numeric expression (figures, amounts, distances, percentages); dates, years and ordinals excluded.';

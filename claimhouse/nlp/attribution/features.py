@@ -77,12 +77,18 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-6)
 
 
+def has_vectors(doc: Doc) -> bool:
+    """Whether ``doc.tensor`` holds one vector per token (a doc from a cache or another pipeline may not)."""
+    t = doc.tensor
+    return t is not None and getattr(t, "ndim", 0) == 2 and t.shape[0] == len(doc) and len(doc) > 0
+
+
 def cluster_ids(doc: Doc, centroids: Sequence[np.ndarray]) -> list[list[int]]:
     """For each centroid set (unit rows), the index of the nearest centroid (cosine) of every token's vector
     in ``doc.tensor``; empty when the doc carries no vectors (then the tagger works without word classes)."""
-    t = doc.tensor
-    if not len(centroids) or t is None or getattr(t, "ndim", 0) != 2 or t.shape[0] != len(doc) or not len(doc):
+    if not len(centroids) or not has_vectors(doc):
         return []
+    t = doc.tensor
     out: list[list[int]] = [[] for _ in centroids]
     for lo in range(0, len(doc), CLASS_BLOCK):  # in blocks: a long document must not need tokens x 1024 floats
         v = unit_rows(t[lo:lo + CLASS_BLOCK])

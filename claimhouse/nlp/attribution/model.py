@@ -22,7 +22,6 @@ from claimhouse.nlp.attribution.features import (
     doc_features,
     paragraphs,
     rule_labels,
-    unit_rows,
 )
 from claimhouse.types import Claim
 
@@ -81,11 +80,13 @@ class AttributionModel:
 
 
 def load_centroids(path: Path) -> list[np.ndarray]:
-    """The centroid sets of a model folder, smallest first, as float32 unit rows; none for a model without."""
+    """The centroid sets of a model folder, smallest first, as float32 rows; none for a model without.
+    They were written as float16 unit rows and are used as stored (not scaled again), so the pipeline
+    computes exactly the word classes the model was trained on (train.learn_clusters rounds the same way)."""
     if not path.exists():
         return []
     with np.load(path) as z:
-        return [unit_rows(z[k]) for k in sorted(z.files, key=lambda k: z[k].shape[0])]
+        return [z[k].astype(np.float32) for k in sorted(z.files, key=lambda k: z[k].shape[0])]
 
 
 def spans_of(labels: list[str], probs: list[float]) -> list[Span]:

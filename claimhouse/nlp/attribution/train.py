@@ -28,19 +28,17 @@ from pathlib import Path
 import numpy as np
 
 from claimhouse.nlp.attribution import brat
-from claimhouse.nlp.attribution.features import doc_features, rule_labels, unit_rows
+from claimhouse.nlp.attribution.features import doc_features, has_vectors, rule_labels, unit_rows
 from claimhouse.nlp.attribution.model import (
     CLUSTERS_FILE,
     CRF_FILE,
     META_FILE,
     MODEL_DIR,
     AttributionModel,
-    link,
-    spans_of,
 )
 
 DEFAULT_TRAIN = Path(__file__).resolve().parents[4] / "shared" / "train" / "polnear-train"
-MODEL_NAME = "polnear-crf-2"
+MODEL_NAME = "polnear-crf-3"
 CLUSTER_SIZES = (64, 256, 1024)
 CLUSTER_SAMPLE = 150_000  # token vectors the centroids are learnt from (a seeded sample)
 
@@ -91,8 +89,7 @@ def learn_clusters(articles, sizes=CLUSTER_SIZES, sample: int = CLUSTER_SAMPLE) 
     A size needs four vectors per class; a tiny corpus gets the sizes it can fill."""
     from scipy.cluster.vq import kmeans2
 
-    rows = [d.tensor for _, d, _, _ in articles if d.tensor is not None and getattr(d.tensor, "ndim", 0) == 2
-            and d.tensor.shape[0] == len(d) and len(d)]
+    rows = [d.tensor for _, d, _, _ in articles if has_vectors(d)]
     if not rows:
         return []
     v = unit_rows(np.concatenate(rows))
@@ -103,7 +100,8 @@ def learn_clusters(articles, sizes=CLUSTER_SIZES, sample: int = CLUSTER_SAMPLE) 
         if k * 4 > len(v):
             continue
         centroids, _ = kmeans2(v, k, iter=20, minit="points", seed=1)
-        out.append(unit_rows(centroids))
+        # rounded as they are saved, so the model is trained on the classes the pipeline will compute
+        out.append(unit_rows(centroids).astype(np.float16).astype(np.float32))
     return out
 
 
