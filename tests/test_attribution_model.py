@@ -96,13 +96,15 @@ def test_a_small_training_run_writes_a_model_that_loads(tmp_path, capsys):
     assert len(labels) == len(doc) and all(0.0 <= p <= 1.0 for p in probs)
 
 
-def test_word_classes_are_learnt_the_same_way_twice_and_cover_every_token(monkeypatch):
+def test_word_classes_are_learnt_the_same_way_twice_and_cover_every_token(monkeypatch, tmp_path):
     nlp = load_nlp()
     docs = [nlp(sentence) for sentence, _ in ARTICLES * 3]
     articles = [(str(k), d, [], []) for k, d in enumerate(docs)]
     first, again = learn_clusters(articles, sizes=(4, 8, 10_000)), learn_clusters(articles, sizes=(4, 8, 10_000))
     assert [len(c) for c in first] == [4, 8]  # a size the corpus cannot fill is left out
     assert all((a == b).all() for a, b in zip(first, again))  # seeded: a rebuild gives the same classes
+    am.save_centroids(tmp_path / "clusters.npz", first)  # the pipeline loads exactly what training used
+    assert all(a.dtype == b.dtype and (a == b).all() for a, b in zip(first, am.load_centroids(tmp_path / "clusters.npz")))
     ids = cluster_ids(docs[0], first)
     assert [len(x) for x in ids] == [len(docs[0])] * 2 and all(0 <= i < 8 for i in ids[1])
     import claimhouse.nlp.attribution.features as feats

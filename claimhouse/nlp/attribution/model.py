@@ -89,6 +89,11 @@ def load_centroids(path: Path) -> list[np.ndarray]:
         return [z[k].astype(np.float32) for k in sorted(z.files, key=lambda k: z[k].shape[0])]
 
 
+def save_centroids(path: Path, centroids: list[np.ndarray]) -> None:
+    """Write centroid sets as load_centroids reads them (float16; exact for train.learn_clusters' rows)."""
+    np.savez_compressed(path, **{f"k{len(c)}": np.asarray(c).astype(np.float16) for c in centroids})
+
+
 def spans_of(labels: list[str], probs: list[float]) -> list[Span]:
     """Maximal runs of one role (a ``B`` starts a new run; an ``I`` after another role starts one too)."""
     out: list[Span] = []

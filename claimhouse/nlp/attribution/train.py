@@ -35,6 +35,7 @@ from claimhouse.nlp.attribution.model import (
     META_FILE,
     MODEL_DIR,
     AttributionModel,
+    save_centroids,
 )
 
 DEFAULT_TRAIN = Path(__file__).resolve().parents[4] / "shared" / "train" / "polnear-train"
@@ -121,7 +122,7 @@ def fit(articles, output: Path, cue_lemmas: frozenset[str], iterations: int, c1:
     trainer.train(str(output / CRF_FILE))
     clusters = output / CLUSTERS_FILE
     if centroids:
-        np.savez_compressed(clusters, **{f"k{len(c)}": c.astype(np.float16) for c in centroids})
+        save_centroids(clusters, centroids)
     elif clusters.exists():
         clusters.unlink()
     (output / META_FILE).write_text(json.dumps(
