@@ -26,7 +26,8 @@ from .resources import WarehouseResource
                       "marts did not change.")
 def report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect(read_only=True) as con:
-        summary, rebuilt = build_report_if_changed(con, report_dir(warehouse.path), source=Path(warehouse.path).name)
+        summary, rebuilt = build_report_if_changed(con, report_dir(warehouse.side()),
+                                                   source=Path(warehouse.path).name)
     context.log.info(f"report written to {summary.index}" if rebuilt
                      else f"report at {summary.index} left as it was: the marts did not change")
     metadata: dict = {
@@ -48,7 +49,7 @@ def report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> d
                             "image it shows is a PNG file in the report folder; the speakers table is as long "
                             "as marts.speakers allows.")
 def report_shows_every_section(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    out = report_dir(warehouse.path)
+    out = report_dir(warehouse.side())
     with warehouse.connect(read_only=True) as con:
         problems = verify_report(out, con)
     sections, images = read_report(out) if (out / "index.html").is_file() else ({}, [])

@@ -30,7 +30,9 @@ class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse file. One writer at a time: `connect()` waits while another process writes (up to
     CLAIMHOUSE_LOCK_WAIT_SECONDS, default 120)."""
 
-    path: str = Field(description="Path of the DuckDB warehouse file")
+    path: str = Field(description="Path of the DuckDB warehouse file, or ducklake:<catalog> for a DuckLake warehouse "
+                                  "(catalog: a DuckDB file or postgres:dbname=… host=…; data files in "
+                                  "CLAIMHOUSE_LAKE_DATA)")
     workers: int = Field(default=1, description="Worker processes for per-document work (0 = in the step's own process, "
                                                  "where a crashing document ends the run)")
     publish_to: str = Field(default_factory=lambda: os.environ.get("CLAIMHOUSE_PUBLISH", "file"),
@@ -42,6 +44,15 @@ class WarehouseResource(dg.ConfigurableResource):
     lake_data: str = Field(default_factory=lambda: os.environ.get("CLAIMHOUSE_LAKE_DATA", ""),
                            description="Folder (or object store path) of the DuckLake's Parquet files (default: "
                                        "<warehouse>.lake/ beside the warehouse)")
+
+    @property
+    def is_lake(self) -> bool:
+        """The warehouse itself is a DuckLake (``path`` is ``ducklake:<catalog>``): several writers share it."""
+        return warehouse.is_lake(self.path)
+
+    def side(self) -> Path:
+        """The path the files beside the warehouse are named after (report folder, story index, run logs)."""
+        return warehouse.side_path(self.path)
 
     def targets(self) -> set[str]:
         chosen = {t.strip() for t in self.publish_to.split(",") if t.strip()}

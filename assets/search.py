@@ -8,6 +8,9 @@ from claimhouse.warehouse import search
 from .common import CORE_KEYS, DUCKDB_POOL, STAGING_DOCUMENTS
 from .resources import WarehouseResource
 
+LAKE_NO_SEARCH = ("no full-text index on a DuckLake warehouse: DuckDB's fts keeps its index in tables and macros "
+                  "of the database it indexes, which a DuckLake cannot hold")
+
 
 @dg.asset(key=["marts", "search"], deps=[STAGING_DOCUMENTS, CORE_KEYS["sentences"], CORE_KEYS["claims"]],
           group_name="marts", kinds={"duckdb", "sql"}, pool=DUCKDB_POOL,
@@ -17,6 +20,9 @@ from .resources import WarehouseResource
                       "build gives), built whole when it is missing or most rows changed, skipped otherwise.",
           metadata={"sql_file": "warehouse/search.sql"})
 def search_index(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    if warehouse.is_lake:
+        context.log.warning(LAKE_NO_SEARCH)
+        return dg.MaterializeResult(metadata={"skipped": LAKE_NO_SEARCH})
     with warehouse.connect() as con:
         builds = search.build_search_index(con)
     for b in builds:
@@ -39,6 +45,8 @@ def search_index(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                 description="Every row of core.sentences and core.claims is in its fts index, and "
                             "marts.search_sentences / marts.search_claims run.")
 def search_index_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    if warehouse.is_lake:
+        return dg.AssetCheckResult(passed=True, metadata={"skipped": LAKE_NO_SEARCH}, description=LAKE_NO_SEARCH)
     with warehouse.connect(read_only=True) as con:
         problems = search.index_problems(con)
     return dg.AssetCheckResult(passed=not problems, metadata={"problems": "; ".join(problems)[:2000]},

@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.runs import run_whole_folder, targeted_assets
 
     seeds = str(Path(args.seeds or default_seeds_dir()).resolve())
-    wh = str(Path(args.warehouse or default_warehouse_path()).resolve())
+    wh = _warehouse_location(args.warehouse or default_warehouse_path())
     if Path(seeds).is_file():
         console.print(f"[red]--seeds takes a folder, and {seeds} is a file: put it in a folder of its own and pass "
                       "that folder[/red]")
@@ -146,9 +146,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             message = error.message.strip().splitlines()
             console.print(f"[red]step failed[/red] {event.step_key}: {message[-1][:300] if message else ''}")
     if dg.AssetKey(["published", "report"]) in materialized:
+        from claimhouse.warehouse.db import side_path
         from claimhouse.warehouse.report import report_dir
 
-        console.print(f"report: [bold]{report_dir(wh) / 'index.html'}[/bold]")
+        console.print(f"report: [bold]{report_dir(side_path(wh)) / 'index.html'}[/bold]")
     if log_path:
         console.print(f"log: {log_path}")
     console.print(f"finished in {elapsed:.1f} s: run {'succeeded' if result.success and not failed_checks else 'FAILED'}, "
@@ -186,11 +187,23 @@ def _print_checks(result) -> int:
     return len(failed)
 
 
+def _warehouse_location(location: str) -> str:
+    """A DuckDB file's absolute path, or ``ducklake:<catalog>`` with a file catalog's path made absolute."""
+    from claimhouse.warehouse.db import LAKE_PREFIX, is_lake
+
+    if not is_lake(location):
+        return str(Path(location).resolve())
+    catalog = location[len(LAKE_PREFIX):]
+    return LAKE_PREFIX + (catalog if catalog.startswith("postgres:") else str(Path(catalog).resolve()))
+
+
 def _write_run_log(logs, warehouse_path: str, run_id: str) -> Path | None:
     """Dagster's event log of the run, one line per event, in logs/ beside the warehouse."""
     if not logs:
         return None
-    folder = Path(warehouse_path).parent / "logs"
+    from claimhouse.warehouse.db import side_path
+
+    folder = side_path(warehouse_path).parent / "logs"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"run-{time.strftime('%Y%m%dT%H%M%S')}-{run_id[:8]}.log"
@@ -290,10 +303,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
     from assets.resources import default_warehouse_path
-    from claimhouse.warehouse.db import WarehouseBusy, published_path
+    from claimhouse.warehouse.db import WarehouseBusy, is_lake, lake_locations, published_path
 
     wh = args.warehouse or default_warehouse_path()
-    if args.lake or args.as_of is not None:
+    if is_lake(wh):  # the warehouse itself is a DuckLake: its latest snapshot, or --as-of N
+        opened = _lake_connection(lake_locations(wh)[0], args.as_of)
+    elif args.lake or args.as_of is not None:
         from claimhouse.warehouse.lake import default_catalog
 
         catalog = os.environ.get("CLAIMHOUSE_LAKE_CATALOG") or default_catalog(wh)
@@ -354,7 +369,8 @@ def _lake_connection(catalog: str, as_of: int | None):
 
     con = duckdb.connect()
     try:
-        attach(con, catalog, read_only=True, snapshot=as_of)
+        attach(con, catalog, read_only=True, snapshot=as_of,
+               metadata_schema=os.environ.get("CLAIMHOUSE_LAKE_METADATA_SCHEMA") or None)
         con.execute("USE lake")
         yield con
     finally:
@@ -373,7 +389,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from pipelines.runs import register_batches
 
     seeds = str(Path(args.seeds or default_seeds_dir()).resolve())
-    wh = str(Path(args.warehouse or default_warehouse_path()).resolve())
+    wh = _warehouse_location(args.warehouse or default_warehouse_path())
     if not Path(seeds).is_dir():
         console.print(f"[red]seeds folder {seeds} does not exist[/red]")
         return 2

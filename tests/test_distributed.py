@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WCXB = ROOT.parent / "shared" / "eval" / "wcxb-dev" / "seeds"
 DOCS = int(os.environ.get("CLAIMHOUSE_DISTRIBUTED_DOCS", "100"))
 BACKFILL_DOCS = int(os.environ.get("CLAIMHOUSE_DISTRIBUTED_BACKFILL_DOCS", "300"))
+LAKE_DOCS = int(os.environ.get("CLAIMHOUSE_DISTRIBUTED_LAKE_DOCS", "150"))
 VISIBILITY_TIMEOUT = 20  # seconds: a killed host's step goes to the other host this long after it started
 
 # columns that legitimately differ between two runs over the same input (when, how long); every other
@@ -64,13 +65,22 @@ RUN_SPECIFIC = {
 }
 
 
-def warehouse_digest(path: Path) -> dict[str, str]:
-    """{schema.table: sha256 of its sorted rows (RUN_SPECIFIC columns left out) and row count}."""
+def warehouse_digest(path: Path | str) -> dict[str, str]:
+    """{schema.table: sha256 of its sorted rows (RUN_SPECIFIC columns left out) and row count}; ``path``: a
+    DuckDB file, or ``ducklake:<catalog>`` (read through claimhouse's own connection)."""
+    import contextlib
+
     import duckdb
 
+    from claimhouse.warehouse import db
+
     out = {}
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with contextlib.ExitStack() as stack:
+        if db.is_lake(path):
+            con = stack.enter_context(db.connect(str(path), read_only=True))
+        else:
+            con = duckdb.connect(str(path), read_only=True)
+            stack.callback(con.close)
         tables = con.execute("select schema_name, table_name from duckdb_tables() "
                              "where database_name = current_database() order by 1, 2").fetchall()
         for schema, table in tables:
@@ -89,14 +99,14 @@ def warehouse_digest(path: Path) -> dict[str, str]:
                 source = {"dict": f'"{schema}".dict', "docs": f'"{schema}".docs',
                           "terms": f'"{schema}".terms t join "{schema}".dict w using (termid) '
                                    f'join "{schema}".docs d using (docid)'}[table]
-            rows = sorted(repr(r) for r in con.execute(f"select {select} from {source}").fetchall())
+            # a FLOAT[384] array (the DuckDB file) comes back as a tuple, a FLOAT[] list (DuckLake) as a list
+            rows = sorted(repr(tuple(tuple(v) if isinstance(v, list) else v for v in r))
+                          for r in con.execute(f"select {select} from {source}").fetchall())
             h = hashlib.sha256()
             for r in rows:
                 h.update(r.encode())
                 h.update(b"\n")
             out[name] = f"{len(rows)}:{h.hexdigest()[:16]}"
-    finally:
-        con.close()
     return out
 
 
@@ -339,15 +349,12 @@ def _step_spans(instance, run_id: str) -> dict[str, tuple[float, float]]:
     return {k: (a, b) for k, (a, b) in spans.items()}
 
 
-def test_a_backfill_runs_its_batches_at_once_on_two_hosts_and_builds_the_same_warehouse(services, tmp_path,
-                                                                                      monkeypatch):
-    """`claimhouse backfill --executor celery --parallel 2` over three ingest batches (the seeds and
-    CLAIMHOUSE_DISTRIBUTED_BACKFILL_DOCS, default 300, generated pages): every partition ran, the per-document
-    steps of two batches ran at the same time on the two hosts, sharing the warehouse file (their connection
-    lets go of it while their worker parses), and the warehouse equals a single-machine run's on the same
-    folder."""
-    started = time.monotonic()
-    corpus = _make_corpus(tmp_path, BACKFILL_DOCS)
+def _backfill_on_two_hosts(services, tmp_path: Path, monkeypatch, docs: int, lake: str | None = None):
+    """Three ingest batches of the seeds and ``docs`` generated pages: a single-machine `claimhouse run` (a
+    DuckDB file), then `claimhouse backfill --executor celery --parallel 2` into the DuckDB file, or into the
+    DuckLake ``lake`` (``ducklake:<catalog>``). Returns the backfill's output, the two digests, its runs, the
+    pairs of per-document steps of two batches that ran at the same time on two hosts, and the instance."""
+    corpus = _make_corpus(tmp_path, docs)
     batched = tmp_path / "batched"
     files = sorted(p for p in corpus.iterdir() if p.is_file())
     for i, p in enumerate(files):  # three folders: three ingest batches
@@ -369,16 +376,15 @@ def test_a_backfill_runs_its_batches_at_once_on_two_hosts_and_builds_the_same_wa
         hosts.wait_ready()
         instance = dg.DagsterInstance.get()
         earlier = {r.run_id for r in instance.get_runs()}  # the instance's database outlives a test session
-        wh = tmp_path / "parallel" / "claimhouse.duckdb"
+        wh = lake or str(tmp_path / "parallel" / "claimhouse.duckdb")
         proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "backfill", "--executor", "celery",
-                                 "--parallel", "2", "--seeds", str(batched), "--warehouse", str(wh), "--workers", "1"],
+                                 "--parallel", "2", "--seeds", str(batched), "--warehouse", wh, "--workers", "1"],
                                 env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out = _finish(proc, timeout=1500)
         for key in ("part0", "part1", "part2"):
             assert f"batch {key}: done" in out, out[-3000:]
         assert "corpus-wide assets: done" in out, out[-3000:]
         got = {k: v for k, v in warehouse_digest(wh).items() if k not in RUN_BOOKKEEPING}
-        assert got == want
 
         runs = [r for r in instance.get_runs() if r.job_name == "ingest_batches" and r.run_id not in earlier]
         assert sorted(r.tags.get("dagster/partition") for r in runs) == ["part0", "part1", "part2"]
@@ -387,14 +393,55 @@ def test_a_backfill_runs_its_batches_at_once_on_two_hosts_and_builds_the_same_wa
                  for r in runs for step, span in _step_spans(instance, r.run_id).items() if step in PER_DOCUMENT_STEPS]
         overlapping = [(a, b) for a in spans for b in spans
                        if a[0] < b[0] and a[2][0] < b[2][1] and b[2][0] < a[2][1] and a[3] != b[3]]
-        assert overlapping, spans  # two batches' per-document steps at the same time, on two hosts
-        handovers = sum(
-            int(e.asset_materialization.metadata["warehouse_handovers"].value)
-            for r in runs for e in instance.all_logs(r.run_id)
-            if e.dagster_event and e.dagster_event.is_step_materialization
-            and "warehouse_handovers" in e.asset_materialization.metadata)
-        assert handovers > 0
-        print(f"parallel backfill: {len(overlapping)} overlapping pairs of per-document steps, {handovers} "
-              f"handovers of the warehouse file; total {time.monotonic() - started:.0f} s")
+        return out, want, got, runs, overlapping, instance
     finally:
         hosts.stop()
+
+
+def test_a_backfill_runs_its_batches_at_once_on_two_hosts_and_builds_the_same_warehouse(services, tmp_path,
+                                                                                      monkeypatch):
+    """`claimhouse backfill --executor celery --parallel 2` over three ingest batches (the seeds and
+    CLAIMHOUSE_DISTRIBUTED_BACKFILL_DOCS, default 300, generated pages): every partition ran, the per-document
+    steps of two batches ran at the same time on the two hosts, sharing the warehouse file (their connection
+    lets go of it while their worker parses), and the warehouse equals a single-machine run's on the same
+    folder."""
+    started = time.monotonic()
+    out, want, got, runs, overlapping, instance = _backfill_on_two_hosts(services, tmp_path, monkeypatch,
+                                                                         BACKFILL_DOCS)
+    assert got == want
+    assert overlapping  # two batches' per-document steps at the same time, on two hosts
+    handovers = sum(
+        int(e.asset_materialization.metadata["warehouse_handovers"].value)
+        for r in runs for e in instance.all_logs(r.run_id)
+        if e.dagster_event and e.dagster_event.is_step_materialization
+        and "warehouse_handovers" in e.asset_materialization.metadata)
+    assert handovers > 0
+    print(f"parallel backfill: {len(overlapping)} overlapping pairs of per-document steps, {handovers} "
+          f"handovers of the warehouse file; total {time.monotonic() - started:.0f} s")
+
+
+def test_two_hosts_write_one_ducklake_at_once_and_it_equals_the_single_machine_warehouse(services, tmp_path,
+                                                                                         monkeypatch):
+    """The same backfill into a DuckLake warehouse (`--warehouse ducklake:postgres:…`: its catalog in
+    PostgreSQL, its Parquet files in one folder both hosts see): the per-document steps of two batches write the
+    lake at the same time, from two hosts, with no handover; every table but the full-text index (which a
+    DuckLake cannot hold) equals the single-machine DuckDB file's, row for row. CLAIMHOUSE_DISTRIBUTED_LAKE_DOCS
+    generated pages (default 150)."""
+    import uuid
+    from urllib.parse import urlparse
+
+    started = time.monotonic()
+    u = urlparse(services["DAGSTER_PG_URL"])
+    catalog = (f"postgres:dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} user={u.username} "
+               f"password={u.password}")
+    monkeypatch.setenv("CLAIMHOUSE_LAKE_METADATA_SCHEMA", f"lake_{uuid.uuid4().hex[:8]}")  # this test's own lake
+    monkeypatch.setenv("CLAIMHOUSE_LAKE_DATA", str(tmp_path / "lake-files") + "/")
+    out, want, got, runs, overlapping, instance = _backfill_on_two_hosts(
+        services, tmp_path, monkeypatch, LAKE_DOCS, lake="ducklake:" + catalog)
+    search = {k for k in want if k.startswith("fts_") or k == "meta.search_indexes"}
+    assert search and not search & set(got)
+    assert got == {k: v for k, v in want.items() if k not in search}
+    assert overlapping  # two batches' per-document steps wrote the lake at the same time, on two hosts
+    with_writes = [(a[1], b[1]) for a, b in overlapping]
+    print(f"lake backfill: {len(overlapping)} overlapping pairs of per-document steps ({with_writes[:4]}), "
+          f"{len(got)} tables equal; total {time.monotonic() - started:.0f} s")

@@ -142,3 +142,53 @@ def test_a_postgres_catalog_serves_a_reader_in_another_process(seeds_run, tmp_pa
     n_now, evans_now = ast.literal_eval(now.stdout.strip())  # a tuple of two ints printed by the reader
     n_before, evans_before = ast.literal_eval(before.stdout.strip())
     assert n_now == 1 and n_before > 1 and evans_now == evans_before >= 3
+
+
+def test_the_warehouse_itself_can_be_a_ducklake(tmp_path, capsys):
+    """`--warehouse ducklake:<catalog>`: the steps write the lake (a DuckDB-file catalog here, the default with
+    nothing to start). The seeds give the rows the DuckDB file gives, table by table (all but the full-text
+    index); a second run over the same folder changes nothing; a huge input is quarantined and the rest flows
+    on; `claimhouse sql` reads the lake, and any earlier snapshot of it."""
+    from pipelines.cli import main
+
+    from claimhouse.warehouse import db
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    location = f"ducklake:{tmp_path / 'lake' / 'claimhouse.ducklake'}"
+    reference = tmp_path / "file" / "claimhouse.duckdb"
+    assert run_pipeline(seeds, reference).success  # the DuckDB file, same folder (paths are in the rows)
+
+    def digest() -> dict[str, str]:
+        with db.connect(location, read_only=True) as con:
+            return db.digest(con)
+
+    assert run_pipeline(seeds, location).success
+    with db.connect(str(reference), read_only=True) as con:
+        want = {t: d for t, d in db.digest(con).items() if not t.startswith("fts_") and t != "meta.search_indexes"}
+    first = digest()
+    assert first == want
+    with db.connect(location, read_only=True) as con:
+        after_first = con.execute("select max(snapshot_id) from ducklake_snapshots(current_database())").fetchone()[0]
+        assert con.execute("select type from duckdb_databases() where database_name = current_database()"
+                           ).fetchone()[0] == "ducklake"
+    assert (tmp_path / "lake" / "claimhouse.ducklake.files" / "claimhouse.report" / "index.html").is_file()
+
+    assert run_pipeline(seeds, location).success  # the same folder again: nothing new, nothing twice
+    assert digest() == first
+
+    (seeds / "huge.txt").write_text("The ministry said the talks would continue next week. " * 12000, encoding="utf-8")
+    assert run_pipeline(seeds, location).success
+    with db.connect(location, read_only=True) as con:
+        assert con.execute("select stage, reason from quarantine.documents where source_path like '%huge.txt'"
+                           ).fetchall() == [("staging", "too_long")]
+        assert con.execute("select count(*) from core.claims").fetchone()[0] == int(first["core.claims"].split()[0])
+
+    capsys.readouterr()
+    assert main(["sql", "--warehouse", location, "--format", "csv",
+                 "select speaker, claims from marts.speakers where speaker = 'Angelica Evans'"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "speaker,claims" and out[1].startswith("Angelica Evans,")
+    assert main(["sql", "--warehouse", location, "--as-of", str(after_first), "--format", "csv",
+                 "select count(*) as n from quarantine.documents"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "0"]  # the lake as of the first run

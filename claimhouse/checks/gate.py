@@ -29,6 +29,7 @@ from datetime import datetime
 import duckdb
 
 from claimhouse.checks import quality
+from claimhouse.warehouse.db import upsert
 
 # table -> (table holding the per-document load time, its timestamp column[, the key that ties the two,
 # doc_id by default]): the rows a check validates are those of documents (or clusters) loaded after its
@@ -196,8 +197,6 @@ def run_gate(con: duckdb.DuckDBPyConnection, table: str, check_name: str,
         rows_now = con.execute(f"select count(*) from {table}").fetchone()[0]
     if severity != ERROR:
         if new_mark is not None:
-            con.execute("insert into meta.check_watermarks values (?, ?) on conflict (check_name) "
-                        "do update set checked_through = excluded.checked_through", [check_name, new_mark])
-        con.execute("insert into meta.check_row_counts values (?, ?) on conflict (check_name) "
-                    "do update set row_count = excluded.row_count", [check_name, rows_now])
+            upsert(con, "meta.check_watermarks", "check_name", [check_name, new_mark])
+        upsert(con, "meta.check_row_counts", "check_name", [check_name, rows_now])
     return GateResult(table, severity, report, policy, scope_text, rows_now, previous, quarantined, reasons)

@@ -12,7 +12,7 @@ import polars as pl
 from claimhouse import progress
 from claimhouse.parallel import map_batches, maybe_crash
 from claimhouse.steps.common import StepResult, _id_list, _size_chunks, now, quarantine, taken_meanwhile
-from claimhouse.warehouse.db import append, count, idle, table_fingerprint, transaction
+from claimhouse.warehouse.db import append, count, ddl, idle, table_fingerprint, transaction
 
 ANALYSE_BATCH, ANALYSE_BATCH_CHARS = int(os.environ.get("CLAIMHOUSE_ANALYSE_BATCH") or 16), 1_000_000
 ENGLISH = ("en",)
@@ -245,7 +245,7 @@ def resolve_names_if_changed(con: duckdb.DuckDBPyConnection) -> int | None:
     no names yet); None when nothing changed. The corpus-wide step of the Dagster graph: it runs once after
     all the ingest batches of a run, so batch by batch and one whole run give the same names, and a run
     with nothing new resolves nothing (resolving again from already resolved names would lose spellings)."""
-    con.execute(_NAMES_INPUTS_DDL)
+    ddl(con, _NAMES_INPUTS_DDL)
     fingerprint = table_fingerprint(con, "core.analysed_documents")
     stored = con.execute("select fingerprint from meta.entity_names_inputs").fetchone()
     if stored is not None and stored[0] == fingerprint and count(con, "core.entity_names"):

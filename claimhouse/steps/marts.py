@@ -17,9 +17,11 @@ from claimhouse.steps.common import now
 from claimhouse.warehouse.db import (
     MARTS_DIR,
     count,
+    ddl,
     run_script,
     table_fingerprint,
     transaction,
+    upsert,
 )
 
 log = logging.getLogger(__name__)
@@ -137,8 +139,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, path: Path, force: bool = False) 
     started = time.perf_counter()
     if not _table_exists(con, "meta.mart_inputs") or not _table_exists(con, "meta.story_cluster_inputs"):
         with transaction(con):
-            con.execute(_MART_INPUTS_DDL)
-            con.execute(_MART_SQL_DDL)
+            ddl(con, _MART_INPUTS_DDL)
+            ddl(con, _MART_SQL_DDL)
     sql_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     with transaction(con):
         fingerprint = mart_fingerprint(con, path)
@@ -152,8 +154,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, path: Path, force: bool = False) 
         else:
             run_script(con, path)
         seconds = time.perf_counter() - started
-        con.execute("insert or replace into meta.mart_inputs (mart, fingerprint, built_at, build_seconds, sql_sha256) "
-                    "values (?, ?, ?, ?, ?)", [table, fingerprint, now(), seconds, sql_sha256])
+        upsert(con, "meta.mart_inputs", "mart", [table, fingerprint, now(), seconds, sql_sha256],
+               columns=["mart", "fingerprint", "built_at", "build_seconds", "sql_sha256"])
     return MartBuild(table, count(con, table), True, seconds)
 
 

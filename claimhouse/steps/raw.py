@@ -265,13 +265,20 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, docs: list[dict]) -> list[
     if not docs:
         return []
     frame = pl.DataFrame(docs, schema=RAW_SCHEMA).unique(subset=["doc_id"], keep="first", maintain_order=True)
-    con.register("_docs", frame.to_arrow())
+    # a select, then the insert (not INSERT ... RETURNING, which a DuckLake warehouse refuses)
+    new = frame.filter(~pl.col("doc_id").is_in(
+        [r[0] for r in con.execute("select doc_id from raw.documents where doc_id in (select unnest(?))",
+                                   [frame["doc_id"].to_list()]).fetchall()]))
+    if new.is_empty():
+        return []
+    con.register("_docs", new.to_arrow())
     try:
-        return [r[0] for r in con.execute("""insert into raw.documents
+        con.execute("""insert into raw.documents
             select doc_id, source_path, source_format, content_sha256, byte_size, ingested_at, encoding, content
-            from _docs where doc_id not in (select doc_id from raw.documents) returning doc_id""").fetchall()]
+            from _docs""")
     finally:
         con.unregister("_docs")
+    return new["doc_id"].to_list()
 
 
 def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] | None = None) -> StepResult:
@@ -359,10 +366,10 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
                 if landed:  # take back the documents landed early that no earlier file of this batch holds
                     earlier = {d for _, d in held}
                     with transaction(con):
-                        result.written -= len(con.execute(
+                        result.written -= con.execute(
                             """delete from raw.documents where doc_id in (select unnest(?))
-                                 and doc_id not in (select doc_id from raw.file_documents) returning doc_id""",
-                            [[d for d in landed if d not in earlier]]).fetchall())
+                                 and doc_id not in (select doc_id from raw.file_documents)""",
+                            [[d for d in landed if d not in earlier]]).fetchone()[0]
                 bad.append({"source_path": path, "doc_id": None, "stage": "raw", "reason": exc.reason,
                             "detail": exc.detail, "seen_at": ts})
                 continue
@@ -373,13 +380,18 @@ def scan(con: duckdb.DuckDBPyConnection, seeds_dir: Path, paths: Sequence[str] |
             if files:
                 _insert_documents(con, docs)
                 con.register("_files", pl.DataFrame(files).to_arrow())
-                con.execute("""insert into raw.files select * from _files
-                    on conflict (source_path) do update set
-                        byte_size = excluded.byte_size, mtime_ns = excluded.mtime_ns,
-                        last_changed_at = case when raw.files.content_sha256 <> excluded.content_sha256
-                                               then excluded.last_changed_at else raw.files.last_changed_at end,
-                        content_sha256 = excluded.content_sha256, doc_id = excluded.doc_id""")
+                # an upsert written as delete, then insert (a DuckLake warehouse has no keys to conflict on);
+                # a file seen before keeps first_seen_at, and last_changed_at unless its content changed
+                con.execute("""create or replace temp table _files_new as
+                    select n.source_path, n.byte_size, n.mtime_ns, n.content_sha256, n.doc_id,
+                           coalesce(o.first_seen_at, n.first_seen_at) as first_seen_at,
+                           case when o.content_sha256 = n.content_sha256 then o.last_changed_at
+                                else n.last_changed_at end as last_changed_at
+                    from _files n left join raw.files o using (source_path)""")
                 con.unregister("_files")
+                con.execute("delete from raw.files where source_path in (select source_path from _files_new)")
+                con.execute("insert into raw.files select * from _files_new")
+                con.execute("drop table _files_new")
                 read_paths = [f["source_path"] for f in files]
                 con.execute("delete from raw.file_documents where source_path in (select unnest(?))", [read_paths])
                 con.execute("""delete from quarantine.documents  -- read this time: the earlier miss is over

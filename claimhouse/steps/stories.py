@@ -14,7 +14,7 @@ import polars as pl
 from claimhouse import progress
 from claimhouse.parallel import map_batches, maybe_crash
 from claimhouse.steps.common import StepResult, now, quarantine
-from claimhouse.warehouse.db import append, count, release_free_memory, transaction
+from claimhouse.warehouse.db import append, count, release_free_memory, side_path_of, transaction
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +117,7 @@ def _proposed(con: duckdb.DuckDBPyConnection, index, rows, keys):
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
-    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
-    return Path(row[0]) if row and row[0] else None
+    return side_path_of(con)
 
 
 def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None) -> StepResult:

@@ -53,10 +53,52 @@ def run_script(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    if is_lake_connection(con):
+        _init_lake_schema(con)
+        return
     run_script(con, SCHEMA_SQL)
     _drop_pair_key(con)
     if COMMENTS_SQL.exists():
         run_script(con, COMMENTS_SQL)
+
+
+_KEY_COLUMN = re.compile(r"\s+PRIMARY KEY\b", re.I)
+_KEY_CLAUSE = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)", re.I)
+_FIXED_ARRAY = re.compile(r"\b(FLOAT|DOUBLE|INTEGER|BIGINT)\[\d+\]", re.I)
+_CREATED_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS\s+(\w+)\.(\w+)", re.I)
+
+
+def lake_ddl(sql: str) -> str:
+    """The warehouse's DDL as a DuckLake takes it: no PRIMARY KEY (a DuckLake table has no keys; the
+    pipeline's writes never rely on one: they delete, then insert), lists for fixed-size arrays."""
+    return _FIXED_ARRAY.sub(r"\1[]", _KEY_COLUMN.sub("", _KEY_CLAUSE.sub("", sql)))
+
+
+def ddl(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run DDL written for the DuckDB file on ``con``'s warehouse, whichever storage it is."""
+    con.execute(lake_ddl(sql) if is_lake_connection(con) else sql)
+
+
+def _init_lake_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the warehouse's tables in a DuckLake that lacks one of them, in one transaction. Each statement
+    of schema.sql and comments.sql would be a change of the lake's catalog (a snapshot, and a conflict
+    with another writer's), so a lake that has every table is left alone; two writers creating the same new
+    lake at once: the one that loses finds the tables there."""
+    wanted = set(_CREATED_TABLE.findall(SCHEMA_SQL.read_text(encoding="utf-8")))
+    have = set(con.execute("select schema_name, table_name from duckdb_tables() "
+                           "where database_name = current_database()").fetchall())
+    if wanted <= have:
+        return
+    try:
+        with transaction(con):
+            con.execute(lake_ddl(SCHEMA_SQL.read_text(encoding="utf-8")))
+            if COMMENTS_SQL.exists():
+                con.execute(COMMENTS_SQL.read_text(encoding="utf-8"))
+    except duckdb.Error:
+        have = set(con.execute("select schema_name, table_name from duckdb_tables() "
+                               "where database_name = current_database()").fetchall())
+        if not wanted <= have:
+            raise
 
 
 def _drop_pair_key(con: duckdb.DuckDBPyConnection) -> None:
@@ -124,15 +166,15 @@ def _disk_now(path: str | Path) -> float:
         return time.time()
 
 
-def _open_when_free(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
-    """``_open``, waiting (with back-off, and saying so in ``waiting_flag``) while another process holds
-    the write lock."""
+def _open_when_free(path: Path, read_only: bool, wait_seconds: float, opener=None) -> duckdb.DuckDBPyConnection:
+    """``_open`` (or ``opener()``), waiting (with back-off, and saying so in ``waiting_flag``) while another
+    process holds the write lock."""
     deadline = time.monotonic() + wait_seconds
     delay = 0.2
     waited = False
     while True:
         try:
-            con = _open(path, read_only)
+            con = opener() if opener is not None else _open(path, read_only)
             if waited:  # our turn came: the holder need not let go again for us (another waiter renews its
                 with contextlib.suppress(OSError):  # own signal within a second)
                     waiting_flag(path).unlink()
@@ -215,12 +257,137 @@ def idle(con) -> None:
         release()
 
 
+# ---------------------------------------------------------------- DuckLake storage
+# The warehouse is a DuckDB file, or a DuckLake: ``ducklake:<catalog>`` where the catalog is a DuckDB file
+# (one machine, nothing to start) or ``postgres:dbname=… host=…`` (writers in several processes and on
+# several hosts at once). The lake's Parquet files go to CLAIMHOUSE_LAKE_DATA (a folder every writer sees, or
+# an object store path), by default ``<catalog>.files/`` beside a DuckDB-file catalog. The steps run the same
+# SQL on both: only the location differs.
+# CLAIMHOUSE_LAKE_METADATA_SCHEMA puts the catalog's tables in that schema of the catalog database (several
+# lakes in one PostgreSQL database).
+LAKE_PREFIX = "ducklake:"
+LAKE_ALIAS = "warehouse"  # what the lake is attached as: current_database() of a lake connection
+SIDE_VARIABLE = "claimhouse_side"  # where files beside the warehouse go (story index, report, logs)
+
+
+def is_lake(location: str | Path) -> bool:
+    return str(location).startswith(LAKE_PREFIX)
+
+
+def lake_locations(location: str) -> tuple[str, str | None]:
+    """``ducklake:<catalog>`` -> (catalog, data path or None when the catalog already knows it)."""
+    catalog = str(location)[len(LAKE_PREFIX):]
+    data = os.environ.get("CLAIMHOUSE_LAKE_DATA", "")
+    if not data and not catalog.startswith("postgres:"):
+        data = f"{catalog}.files/"
+    return catalog, data or None
+
+
+def side_path(location: str | Path, data_path: str | None = None) -> Path:
+    """The path files beside the warehouse are named after (``<x>.claims.usearch``, ``<x>.report/``, logs):
+    the DuckDB file itself, or ``claimhouse`` in the lake's data folder (every host's writer sees it)."""
+    if not is_lake(location):
+        return Path(location)
+    if data_path is None:
+        data_path = lake_locations(str(location))[1]
+    if not data_path:
+        raise ValueError(f"{location}: set CLAIMHOUSE_LAKE_DATA to the folder of the lake's data files")
+    return Path(data_path) / "claimhouse"
+
+
+def is_lake_connection(con) -> bool:
+    row = con.execute("select type from duckdb_databases() where database_name = current_database()").fetchone()
+    return bool(row) and row[0] == "ducklake"
+
+
+def side_path_of(con) -> Path | None:
+    """``side_path`` of the warehouse open as ``con`` (None for an in-memory one)."""
+    if is_lake_connection(con):
+        return Path(con.execute(f"select getvariable('{SIDE_VARIABLE}')").fetchone()[0])
+    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    return Path(row[0]) if row and row[0] else None
+
+
+class _Lake:
+    """This process's one attachment of a lake (DuckDB allows one per process for a DuckDB-file catalog);
+    each ``connect`` gets a cursor of it, and the last one out detaches (freeing a file catalog's lock)."""
+
+    def __init__(self, base: duckdb.DuckDBPyConnection, side: Path):
+        self.base, self.side, self.users = base, side, 0
+
+
+_LAKES: dict[str, _Lake] = {}
+
+
+def _attach_lake(location: str) -> _Lake:
+    from claimhouse.warehouse import lake as lake_module
+
+    catalog, data = lake_locations(location)
+    if not catalog.startswith("postgres:"):
+        Path(catalog).parent.mkdir(parents=True, exist_ok=True)
+    base = duckdb.connect(":memory:")
+    try:
+        apply_memory_limit(base)
+        lake_module.attach(base, catalog, data, alias=LAKE_ALIAS,
+                           metadata_schema=os.environ.get("CLAIMHOUSE_LAKE_METADATA_SCHEMA") or None)
+        # a commit that lost the race to another writer's is retried when the two do not conflict
+        base.execute("SET ducklake_max_retry_count = 100")
+        base.execute("SET ducklake_retry_wait_ms = 100")
+        base.execute("SET ducklake_retry_backoff = 1.5")
+        stored = base.execute(f"select value from {LAKE_ALIAS}.options() where option_name = 'data_path'").fetchone()
+        side = side_path(location, stored[0] if stored and stored[0] else data)
+        side.parent.mkdir(parents=True, exist_ok=True)
+        base.execute("SET temp_directory = '{}'".format(str(side).replace("'", "''") + f".{os.getpid()}.tmp"))
+    except BaseException:
+        base.close()
+        raise
+    return _Lake(base, side)
+
+
+@contextlib.contextmanager
+def _connect_lake(location: str, read_only: bool, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    lake = _LAKES.get(location)
+    if lake is None:
+        catalog, _ = lake_locations(location)
+        if catalog.startswith("postgres:"):  # a PostgreSQL catalog takes every writer at once: nothing to wait for
+            lake = _attach_lake(location)
+        else:  # a DuckDB-file catalog takes one process at a time, as the warehouse file does
+            lake = _open_when_free(Path(catalog), read_only, wait, opener=lambda: _attach_lake(location))
+        _LAKES[location] = lake
+    lake.users += 1
+    cur = lake.base.cursor()
+    try:
+        cur.execute(f'USE "{LAKE_ALIAS}"')
+        cur.execute(f"SET VARIABLE {SIDE_VARIABLE} = ?", [str(lake.side)])
+        if not read_only:
+            init_schema(cur)
+        yield cur
+    finally:
+        cur.close()
+        lake.users -= 1
+        if lake.users == 0:
+            _LAKES.pop(location, None)
+            lake.base.close()
+
+
 @contextlib.contextmanager
 def connect(path: str | Path, read_only: bool = False, wait_seconds: float | None = None,
             on_close=None, shared: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse; wait (with back-off) while another process holds the write lock.
     ``shared``: a SharedConnection, which lets go of the file while the step waits for its workers.
-    ``on_close(resident MiB, peak MiB)`` is called after the connection closes."""
+    ``on_close(resident MiB, peak MiB)`` is called after the connection closes.
+    ``path``: the DuckDB file, or ``ducklake:<catalog>`` (see ``lake_locations``)."""
+    if is_lake(path):
+        wait = wait_seconds if wait_seconds is not None else (
+            SHARED_LOCK_WAIT_SECONDS if shared and not read_only else LOCK_WAIT_SECONDS)
+        try:
+            with _connect_lake(str(path), read_only, wait) as con:
+                yield con
+        finally:
+            memory = release_free_memory()
+            if on_close is not None and memory is not None:
+                on_close(*memory)
+        return
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -335,6 +502,16 @@ def append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> i
     finally:
         con.unregister(view)
     return frame.height
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: str, key: str, row: list, *, columns: list[str] | None = None,
+           values: str | None = None) -> None:
+    """Replace the row of ``table`` whose ``key`` (its first value) is ``row[0]``: a delete, then an insert.
+    (Not ``ON CONFLICT`` or ``INSERT OR REPLACE``: a DuckLake warehouse has no keys to conflict on.)
+    ``table``, ``key`` and ``columns`` are the code's own names; the values are parameters."""
+    con.execute(f"delete from {table} where {key} = ?", [row[0]])
+    cols = f" ({', '.join(columns)})" if columns else ""
+    con.execute(f"insert into {table}{cols} values ({values or ', '.join('?' * len(row))})", row)
 
 
 def count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -579,11 +756,12 @@ def digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     tables = con.execute("select schema_name, table_name from duckdb_tables() where not internal "
-                         "order by all").fetchall()
+                         "and database_name = current_database() order by all").fetchall()
     for schema, table in tables:
         cols = [c for (c,) in con.execute(
             "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
-            "order by column_index", [schema, table]).fetchall() if c not in PROCESSING_TIME_COLUMNS]
+            "and database_name = current_database() order by column_index", [schema, table]).fetchall()
+            if c not in PROCESSING_TIME_COLUMNS]
         if not cols:
             continue
         quoted = ", ".join(f'"{c}"' for c in cols)

@@ -58,9 +58,10 @@ def default_data_path(warehouse: str | Path) -> str:
 
 
 def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str | None = None, *,
-           read_only: bool = False, snapshot: int | None = None, metadata_schema: str | None = None) -> None:
-    """Attach the lake as ``lake`` on ``con`` (loading ducklake, and postgres_scanner for a Postgres catalog;
-    ``metadata_schema``: the catalog's tables in that schema of the database, to share one database)."""
+           read_only: bool = False, snapshot: int | None = None, metadata_schema: str | None = None,
+           alias: str = LAKE) -> None:
+    """Attach the lake as ``alias`` (``lake``) on ``con`` (loading ducklake, and postgres_scanner for a Postgres
+    catalog; ``metadata_schema``: the catalog's tables in that schema of the database, to share one database)."""
     con.execute(f"LOAD '{extension_path('duckdb_extension_ducklake', 'ducklake')}'")
     if catalog.startswith("postgres:"):
         con.execute(f"LOAD '{extension_path('duckdb_extension_postgres_scanner', 'postgres_scanner')}'")
@@ -78,7 +79,7 @@ def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str | None =
         options.append(f"METADATA_SCHEMA {literal(metadata_schema)}")
     path_sql = literal("ducklake:" + catalog)
     opts = f" ({', '.join(options)})" if options else ""
-    con.execute(f"ATTACH {path_sql} AS {LAKE}{opts}")
+    con.execute(f"ATTACH {path_sql} AS {_quote(alias)}{opts}")
 
 
 _FIXED_ARRAY = re.compile(r"\[\d+\]$")

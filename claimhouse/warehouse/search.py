@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from claimhouse.warehouse.db import WAREHOUSE_DIR, load_fts, run_script, transaction
+from claimhouse.warehouse.db import WAREHOUSE_DIR, load_fts, run_script, transaction, upsert
 
 SEARCH_SQL = WAREHOUSE_DIR / "search.sql"
 OPTIONS = "stemmer = 'porter', stopwords = 'english', ignore = '(\\.|[^a-z0-9])+', overwrite = 1"
@@ -107,8 +107,8 @@ def _stored(con: duckdb.DuckDBPyConnection, name: str) -> tuple | None:
 
 def _record(con: duckdb.DuckDBPyConnection, name: str, definition: str, rows: int, fingerprint: int,
             seconds: float) -> None:
-    con.execute("insert or replace into meta.search_indexes values (?, ?, ?, ?, now()::timestamp, ?)",
-                [name, definition, rows, fingerprint, seconds])
+    upsert(con, "meta.search_indexes", "name", [name, definition, rows, fingerprint, seconds],
+           values="?, ?, ?, ?, now()::timestamp, ?")
 
 
 def build_search_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> list[IndexBuild]:
