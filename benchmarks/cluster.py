@@ -1,11 +1,13 @@
 """Documents per second of a scaled-out run (`claimhouse run --executor celery`) with 1 and with 2 celery
 worker hosts, on N generated pages (benchmarks/make_corpus.py) and the seeds.
 
-    uv run python benchmarks/cluster.py [-n 1000] [--workers-per-host 1] [--templates DIR] [--batches K]
+    uv run python benchmarks/cluster.py [-n 1000] [--workers-per-host 1] [--templates DIR] [--batches K] [--lake]
 
 With ``--batches K`` the input is split into K folders (K ingest batches) and the launching command is
 `claimhouse backfill --executor celery --parallel H` with H the number of hosts: one run per batch, H at a
-time, then the corpus-wide assets. Without it, one `claimhouse run --executor celery` (one run).
+time, then the corpus-wide assets. Without it, one `claimhouse run --executor celery` (one run). With ``--lake``
+the warehouse is a DuckLake whose catalog is in the services' PostgreSQL (a schema of its own per measurement)
+and whose Parquet files are in a folder both hosts see: the hosts write it at the same time.
 
 Needs root for the worker network namespaces (as tests/test_distributed.py: one namespace and host name
 per worker, reaching PostgreSQL and Redis over the private bridge) and starts the services with
@@ -47,6 +49,8 @@ def main() -> int:
     ap.add_argument("--hosts", default="1,2", help="worker host counts to measure (default 1,2)")
     ap.add_argument("--batches", type=int, default=0,
                     help="split the input into K ingest batches and backfill them, as many at a time as hosts")
+    ap.add_argument("--lake", action="store_true",
+                    help="the warehouse is a DuckLake with a PostgreSQL catalog (several writers at once)")
     args = ap.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="claimhouse-cluster-"))
@@ -76,12 +80,22 @@ def main() -> int:
           f"{platform.python_version()}; {docs} documents ({args.n} generated + seeds); "
           f"--workers {args.workers_per_host} in each step"
           + (f"; {args.batches} ingest batches, backfilled as many at a time as hosts" if args.batches else "")
-          + (f"; templates: the {args.smallest} smallest pages of {args.templates}" if args.smallest else ""), flush=True)
+          + (f"; templates: the {args.smallest} smallest pages of {args.templates}" if args.smallest else "")
+          + ("; warehouse: a DuckLake, PostgreSQL catalog" if args.lake else "; warehouse: the DuckDB file"), flush=True)
     for n_hosts in [int(x) for x in args.hosts.split(",")]:
         run_dir = base / f"hosts{n_hosts}"
         (run_dir / "home").mkdir(parents=True)
         shutil.copy(ROOT / "deploy" / "cluster" / "dagster.yaml", run_dir / "home" / "dagster.yaml")
         run_env = dict(env, DAGSTER_HOME=str(run_dir / "home"), CLAIMHOUSE_CLUSTER_ARTIFACTS=str(run_dir / "artifacts"))
+        warehouse = str(run_dir / "claimhouse.duckdb")
+        if args.lake:
+            from urllib.parse import urlparse
+
+            u = urlparse(env["DAGSTER_PG_URL"])
+            warehouse = (f"ducklake:postgres:dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} "
+                         f"user={u.username} password={u.password}")
+            run_env.update(CLAIMHOUSE_LAKE_DATA=str(run_dir / "lake") + "/",
+                           CLAIMHOUSE_LAKE_METADATA_SCHEMA=f"bench_{base.name.replace('-', '_')}_{n_hosts}")
         os.environ.update({k: run_env[k] for k in ("CLAIMHOUSE_CELERY_BROKER", "CLAIMHOUSE_CELERY_BACKEND")})
         hosts = Hosts(run_env, run_dir)
         try:
@@ -94,7 +108,7 @@ def main() -> int:
             else:
                 cmd = ["run", "--executor", "celery", "--quiet"]
             out = subprocess.run([sys.executable, "-m", "pipelines.cli", *cmd,
-                                  "--seeds", str(seeds), "--warehouse", str(run_dir / "claimhouse.duckdb"),
+                                  "--seeds", str(seeds), "--warehouse", warehouse,
                                   "--workers", str(args.workers_per_host)],
                                  env=run_env, cwd=ROOT,
                                  capture_output=True, text=True)

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -317,6 +318,7 @@ class _Lake:
 
 
 _LAKES: dict[str, _Lake] = {}
+_LAKES_LOCK = threading.Lock()  # connections opened from several threads of one process share the attachment
 
 
 def _attach_lake(location: str) -> _Lake:
@@ -346,16 +348,17 @@ def _attach_lake(location: str) -> _Lake:
 
 @contextlib.contextmanager
 def _connect_lake(location: str, read_only: bool, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    lake = _LAKES.get(location)
-    if lake is None:
-        catalog, _ = lake_locations(location)
-        if catalog.startswith("postgres:"):  # a PostgreSQL catalog takes every writer at once: nothing to wait for
-            lake = _attach_lake(location)
-        else:  # a DuckDB-file catalog takes one process at a time, as the warehouse file does
-            lake = _open_when_free(Path(catalog), read_only, wait, opener=lambda: _attach_lake(location))
-        _LAKES[location] = lake
-    lake.users += 1
-    cur = lake.base.cursor()
+    with _LAKES_LOCK:
+        lake = _LAKES.get(location)
+        if lake is None:
+            catalog, _ = lake_locations(location)
+            if catalog.startswith("postgres:"):  # a PostgreSQL catalog takes every writer at once: no waiting
+                lake = _attach_lake(location)
+            else:  # a DuckDB-file catalog takes one process at a time, as the warehouse file does
+                lake = _open_when_free(Path(catalog), read_only, wait, opener=lambda: _attach_lake(location))
+            _LAKES[location] = lake
+        lake.users += 1
+        cur = lake.base.cursor()
     try:
         cur.execute(f'USE "{LAKE_ALIAS}"')
         cur.execute(f"SET VARIABLE {SIDE_VARIABLE} = ?", [str(lake.side)])
@@ -364,10 +367,11 @@ def _connect_lake(location: str, read_only: bool, wait: float) -> Iterator[duckd
         yield cur
     finally:
         cur.close()
-        lake.users -= 1
-        if lake.users == 0:
-            _LAKES.pop(location, None)
-            lake.base.close()
+        with _LAKES_LOCK:
+            lake.users -= 1
+            if lake.users == 0:
+                _LAKES.pop(location, None)
+                lake.base.close()
 
 
 @contextlib.contextmanager
