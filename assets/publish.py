@@ -22,7 +22,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     if warehouse.is_lake:  # the warehouse is a DuckLake: readers see each commit's snapshot, nothing to copy
         with warehouse.connect(read_only=True) as con:
             snapshot = con.execute("select max(snapshot_id) from ducklake_snapshots(current_database())").fetchone()[0]
-        context.log.info(f"the warehouse is the DuckLake {warehouse.path}: readers see snapshot {snapshot}")
+        context.log.info(f"the warehouse is the DuckLake {warehouse.shown_name()}: readers see snapshot {snapshot}")
         return dg.MaterializeResult(metadata={"targets": "ducklake (the warehouse itself)", "snapshot": snapshot})
     targets = warehouse.targets()
     metadata: dict = {"targets": ",".join(sorted(targets))}

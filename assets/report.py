@@ -27,7 +27,7 @@ from .resources import WarehouseResource
 def report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect(read_only=True) as con:
         summary, rebuilt = build_report_if_changed(con, report_dir(warehouse.side()),
-                                                   source=Path(warehouse.path).name)
+                                                   source=warehouse.shown_name())
     context.log.info(f"report written to {summary.index}" if rebuilt
                      else f"report at {summary.index} left as it was: the marts did not change")
     metadata: dict = {

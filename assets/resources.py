@@ -50,6 +50,10 @@ class WarehouseResource(dg.ConfigurableResource):
         """The warehouse itself is a DuckLake (``path`` is ``ducklake:<catalog>``): several writers share it."""
         return warehouse.is_lake(self.path)
 
+    def shown_name(self) -> str:
+        """What the report and logs call the warehouse: the file's name, or the lake's location (no password)."""
+        return warehouse.shown(self.path) if self.is_lake else Path(self.path).name
+
     def side(self) -> Path:
         """The path the files beside the warehouse are named after (report folder, story index, run logs)."""
         return warehouse.side_path(self.path)

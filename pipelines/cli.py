@@ -87,6 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from assets.resources import default_seeds_dir, default_warehouse_path
     from claimhouse.parallel import default_workers
+    from claimhouse.warehouse.db import shown
     from pipelines.definitions import build_definitions
     from pipelines.runs import run_whole_folder, targeted_assets
 
@@ -103,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"[yellow]warning: no input files in {seeds}: nothing new to add; the marts, search index "
                       "and report are brought up to date from what the warehouse holds[/yellow]")
     workers = args.workers if args.workers is not None else default_workers()
-    console.print(f"claimhouse: seeds [bold]{seeds}[/bold] → warehouse [bold]{wh}[/bold] ({workers} worker{'s' if workers != 1 else ''})")
+    console.print(f"claimhouse: seeds [bold]{seeds}[/bold] → warehouse [bold]{shown(wh)}[/bold] ({workers} worker{'s' if workers != 1 else ''})")
     defs = build_definitions(seeds_dir=seeds, warehouse_path=wh, workers=workers)
     started = time.monotonic()
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -12,7 +12,9 @@ Checks:
 2. a celery run over the same input ran steps on both hosts and gives the same digest;
 3. a celery run in which the host running `core_analysis` is SIGKILLed in the middle of that step still
    succeeds (the unacknowledged task goes to the other host after the visibility timeout; see
-   pipelines/celery_app.py), and gives the same digest again: nothing lost, nothing duplicated.
+   pipelines/celery_app.py), and gives the same digest again: nothing lost, nothing duplicated;
+4. the same killed-host run into a DuckLake warehouse (`ducklake:postgres:…`) gives the same digest, every
+   table but the full-text index's (a lake has none).
 
 The digest is a SHA-256 per table over every row of every table (sorted), leaving out the columns in
 RUN_SPECIFIC: processing times and build durations, which differ from one run to the next; in the
@@ -21,7 +23,8 @@ and key, not by their surrogate ids, which DuckDB assigns in hash-table order an
 
 A second test backfills three ingest batches, two runs at a time: every partition ran, per-document steps of
 two batches overlapped on the two hosts, and the warehouse digest equals a single-machine run's (the
-bookkeeping of which checks and marts ran over what left out, as in tests/test_partitions.py).
+bookkeeping of which checks and marts ran over what left out, as in tests/test_partitions.py). A third does
+the same into a DuckLake with its catalog in PostgreSQL: two hosts write it at the same time.
 
 Skipped only when neither the PostgreSQL and Redis binaries are there nor are we root (as root,
 services.sh installs them). Inputs: the seeds and CLAIMHOUSE_DISTRIBUTED_DOCS (default 100) pages made
@@ -273,8 +276,38 @@ def _finish(proc: subprocess.Popen, timeout: float = 400) -> str:
     return out
 
 
+def _lake_location(services: dict, tmp_path: Path, monkeypatch) -> str:
+    """A DuckLake warehouse of this test's own: its catalog in a schema of the services' PostgreSQL, its Parquet
+    files under ``tmp_path`` (set in the environment before the hosts start, so they attach the same lake)."""
+    import uuid
+    from urllib.parse import urlparse
+
+    u = urlparse(services["DAGSTER_PG_URL"])
+    monkeypatch.setenv("CLAIMHOUSE_LAKE_METADATA_SCHEMA", f"lake_{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("CLAIMHOUSE_LAKE_DATA", str(tmp_path / "lake-files") + "/")
+    return (f"ducklake:postgres:dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} user={u.username} "
+            f"password={u.password}")
+
+
+def _kill_in_core_analysis(instance, hosts: Hosts, proc: subprocess.Popen, previous: str) -> str:
+    """Kill the host that runs core_analysis of the run launched after run ``previous``, a few seconds into it."""
+    from pipelines.cluster import step_workers
+
+    victim, deadline = None, time.monotonic() + 300
+    while victim is None and time.monotonic() < deadline and proc.poll() is None:
+        runs = instance.get_runs(limit=1)
+        if runs and runs[0].run_id != previous:
+            victim = (step_workers(instance, runs[0].run_id).get("core_analysis") or [None])[0]
+        time.sleep(0.5)
+    assert victim, "core_analysis never started"
+    time.sleep(3)
+    hosts.kill(victim)
+    return victim
+
+
 def test_celery_workers_build_the_same_warehouse_and_survive_a_killed_host(services, corpus, tmp_path, monkeypatch):
     started = time.monotonic()
+    lake = _lake_location(services, tmp_path, monkeypatch)
     env = _cluster_env(services, tmp_path, monkeypatch, VISIBILITY_TIMEOUT)
     import dagster as dg
 
@@ -305,15 +338,7 @@ def test_celery_workers_build_the_same_warehouse_and_survive_a_killed_host(servi
 
         # 3. the host running core_analysis dies in the middle of it
         proc = _claimhouse_run(corpus, tmp_path / "killed" / "claimhouse.duckdb", env, celery=True)
-        victim, deadline = None, time.monotonic() + 300
-        while victim is None and time.monotonic() < deadline and proc.poll() is None:
-            runs = instance.get_runs(limit=1)
-            if runs and runs[0].run_id != run.run_id:
-                victim = (step_workers(instance, runs[0].run_id).get("core_analysis") or [None])[0]
-            time.sleep(0.5)
-        assert victim, "core_analysis never started"
-        time.sleep(3)
-        hosts.kill(victim)
+        victim = _kill_in_core_analysis(instance, hosts, proc, run.run_id)
         print(f"killed {victim} in core_analysis after {time.monotonic() - started:.0f} s")
         _finish(proc, timeout=600)
         killed_run = instance.get_runs(limit=1)[0]
@@ -323,6 +348,22 @@ def test_celery_workers_build_the_same_warehouse_and_survive_a_killed_host(servi
         assert ran_on["core_analysis"][-1] == survivor, ran_on["core_analysis"]
         assert warehouse_digest(tmp_path / "killed" / "claimhouse.duckdb") == want
         print(f"killed-host run: core_analysis ran on {ran_on['core_analysis']}; "
+              f"after {time.monotonic() - started:.0f} s")
+
+        # 4. the same into a DuckLake warehouse (PostgreSQL catalog): the dead host's step had written Parquet
+        # files of a transaction it never committed; the survivor's run of the step leaves no row lost or twice
+        hosts.start(int(victim[-1]))
+        hosts.wait_ready()
+        proc = _claimhouse_run(corpus, lake, env, celery=True)
+        victim = _kill_in_core_analysis(instance, hosts, proc, killed_run.run_id)
+        _finish(proc, timeout=600)
+        lake_run = instance.get_runs(limit=1)[0]
+        assert lake_run.status == dg.DagsterRunStatus.SUCCESS
+        ran_on = step_workers(instance, lake_run.run_id)
+        assert ran_on["core_analysis"][-1] == ({"w@host1", "w@host2"} - {victim}).pop(), ran_on["core_analysis"]
+        search = {k for k in want if k.startswith("fts_") or k == "meta.search_indexes"}
+        assert warehouse_digest(lake) == {k: v for k, v in want.items() if k not in search}
+        print(f"killed-host run on a DuckLake: killed {victim}, core_analysis ran on {ran_on['core_analysis']}; "
               f"total {time.monotonic() - started:.0f} s")
     finally:
         hosts.stop()
@@ -427,17 +468,10 @@ def test_two_hosts_write_one_ducklake_at_once_and_it_equals_the_single_machine_w
     lake at the same time, from two hosts, with no handover; every table but the full-text index (which a
     DuckLake cannot hold) equals the single-machine DuckDB file's, row for row. CLAIMHOUSE_DISTRIBUTED_LAKE_DOCS
     generated pages (default 150)."""
-    import uuid
-    from urllib.parse import urlparse
-
     started = time.monotonic()
-    u = urlparse(services["DAGSTER_PG_URL"])
-    catalog = (f"postgres:dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} user={u.username} "
-               f"password={u.password}")
-    monkeypatch.setenv("CLAIMHOUSE_LAKE_METADATA_SCHEMA", f"lake_{uuid.uuid4().hex[:8]}")  # this test's own lake
-    monkeypatch.setenv("CLAIMHOUSE_LAKE_DATA", str(tmp_path / "lake-files") + "/")
-    out, want, got, runs, overlapping, instance = _backfill_on_two_hosts(
-        services, tmp_path, monkeypatch, LAKE_DOCS, lake="ducklake:" + catalog)
+    lake = _lake_location(services, tmp_path, monkeypatch)
+    out, want, got, runs, overlapping, instance = _backfill_on_two_hosts(services, tmp_path, monkeypatch,
+                                                                         LAKE_DOCS, lake=lake)
     search = {k for k in want if k.startswith("fts_") or k == "meta.search_indexes"}
     assert search and not search & set(got)
     assert got == {k: v for k, v in want.items() if k not in search}

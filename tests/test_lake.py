@@ -192,3 +192,35 @@ def test_the_warehouse_itself_can_be_a_ducklake(tmp_path, capsys):
     assert main(["sql", "--warehouse", location, "--as-of", str(after_first), "--format", "csv",
                  "select count(*) as n from quarantine.documents"]) == 0
     assert capsys.readouterr().out.splitlines() == ["n", "0"]  # the lake as of the first run
+
+
+def test_writers_that_create_one_new_lake_at_the_same_moment_all_get_it(tmp_path):
+    """Three processes open the same new lake warehouse (PostgreSQL catalog) at once, as the first steps of
+    several batches on several hosts do: the catalog and the tables are created once, and every writer gets
+    them and writes (the losers of the race retry: claimhouse.warehouse.db.LAKE_CREATE_WAIT_SECONDS)."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    location = "ducklake:" + _postgres_catalog()
+    env = dict(os.environ, CLAIMHOUSE_LAKE_METADATA_SCHEMA=f"lake_race_{uuid.uuid4().hex[:8]}",
+               CLAIMHOUSE_LAKE_DATA=str(tmp_path / "files") + "/")
+    writer = ("import sys, time\nfrom claimhouse.warehouse import db\n"
+              "time.sleep(max(0.0, float(sys.argv[3]) - time.time()))\n"  # imports done: all start together
+              "with db.connect(sys.argv[1]) as con:\n"
+              "    con.execute(\"insert into quarantine.documents values (?, null, 'raw', 'race', null, now())\", "
+              "[sys.argv[2]])\n")
+    import time
+
+    start_at = str(time.time() + 15)
+    procs = [subprocess.Popen([sys.executable, "-c", writer, location, f"writer{i}", start_at], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(3)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    check = ("import sys\nfrom claimhouse.warehouse import db\n"
+             "with db.connect(sys.argv[1], read_only=True) as con:\n"
+             "    print(sorted(r[0] for r in con.execute('select source_path from quarantine.documents').fetchall()),"
+             " con.execute('select count(*) from core.claims').fetchone()[0])\n")
+    out = subprocess.run([sys.executable, "-c", check, location], env=env, capture_output=True, text=True, timeout=300)
+    assert out.stdout.strip() == "['writer0', 'writer1', 'writer2'] 0", out.stderr[-2000:]

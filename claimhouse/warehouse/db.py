@@ -88,18 +88,25 @@ def _init_lake_schema(con: duckdb.DuckDBPyConnection) -> None:
     wanted = set(_CREATED_TABLE.findall(SCHEMA_SQL.read_text(encoding="utf-8")))
     have = set(con.execute("select schema_name, table_name from duckdb_tables() "
                            "where database_name = current_database()").fetchall())
-    if wanted <= have:
-        return
-    try:
-        with transaction(con):
-            con.execute(lake_ddl(SCHEMA_SQL.read_text(encoding="utf-8")))
-            if COMMENTS_SQL.exists():
-                con.execute(COMMENTS_SQL.read_text(encoding="utf-8"))
-    except duckdb.Error:
-        have = set(con.execute("select schema_name, table_name from duckdb_tables() "
-                               "where database_name = current_database()").fetchall())
-        if not wanted <= have:
-            raise
+    deadline = time.monotonic() + LAKE_CREATE_WAIT_SECONDS
+    while not wanted <= have:
+        try:
+            with transaction(con):
+                con.execute(lake_ddl(SCHEMA_SQL.read_text(encoding="utf-8")))
+                if COMMENTS_SQL.exists():
+                    con.execute(COMMENTS_SQL.read_text(encoding="utf-8"))
+            return
+        except duckdb.Error:  # another writer created them first (its commit won): look again
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+            have = set(con.execute("select schema_name, table_name from duckdb_tables() "
+                                   "where database_name = current_database()").fetchall())
+
+
+# Seconds a writer retries creating a new lake (its catalog, then its tables) while another writer creates the
+# same lake at the same time: the first steps of two batches started together on two hosts.
+LAKE_CREATE_WAIT_SECONDS = 60.0
 
 
 def _drop_pair_key(con: duckdb.DuckDBPyConnection) -> None:
@@ -275,6 +282,11 @@ def is_lake(location: str | Path) -> bool:
     return str(location).startswith(LAKE_PREFIX)
 
 
+def shown(location: str | Path) -> str:
+    """The warehouse's location as logs and the report show it: a PostgreSQL catalog's password hidden."""
+    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", str(location))
+
+
 def lake_locations(location: str) -> tuple[str, str | None]:
     """``ducklake:<catalog>`` -> (catalog, data path or None when the catalog already knows it)."""
     catalog = str(location)[len(LAKE_PREFIX):]
@@ -330,8 +342,16 @@ def _attach_lake(location: str) -> _Lake:
     base = duckdb.connect(":memory:")
     try:
         apply_memory_limit(base)
-        lake_module.attach(base, catalog, data, alias=LAKE_ALIAS,
-                           metadata_schema=os.environ.get("CLAIMHOUSE_LAKE_METADATA_SCHEMA") or None)
+        deadline = time.monotonic() + LAKE_CREATE_WAIT_SECONDS
+        while True:
+            try:
+                lake_module.attach(base, catalog, data, alias=LAKE_ALIAS,
+                                   metadata_schema=os.environ.get("CLAIMHOUSE_LAKE_METADATA_SCHEMA") or None)
+                break
+            except duckdb.Error as exc:  # a new lake that another writer is initialising at the same moment
+                if "initialize ducklake" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         # a commit that lost the race to another writer's is retried when the two do not conflict
         base.execute("SET ducklake_max_retry_count = 100")
         base.execute("SET ducklake_retry_wait_ms = 100")
