@@ -176,6 +176,18 @@ def test_other_visible_clues(head, top, rest, extracted, site, url, expected):
     assert author(page(head, top, rest), extracted=extracted, site=site, url=url) == expected
 
 
+def test_an_unclosed_nav_stretched_over_the_article_is_no_chrome():
+    """legalzoom.com leaves its menu <nav> open, so the parser puts the article inside it: an author-page link
+    there is the byline; a link in a real menu (no <h1> in it) still is not."""
+    left_open = ("<html><body><nav class='menu'><a href='/'>Home</a><div><h1>Storm floods the old town</h1>"
+                 "<div><span>by </span><p><a href='/articles/authors/shannon-grilli'>Shannon Grilli</a></p></div>"
+                 f"{_TEXT}</div></body></html>")
+    assert author(left_open) == "Shannon Grilli"
+    in_menu = page(top="", rest=_TEXT).replace("<a href='/'>Home</a>",
+                                               "<a href='/authors/shannon-grilli'>Shannon Grilli</a>")
+    assert author(in_menu) is None
+
+
 # ------------------------------------------------------------ name strings
 @pytest.mark.parametrize("text, loose, expected", [
     pytest.param("By CM Craig McCarthy Last updated", False, "Craig McCarthy", id="drops-initials-and-updated"),

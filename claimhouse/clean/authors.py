@@ -156,11 +156,18 @@ def _line_with(block, owner, is_tail: bool) -> tuple[str, int] | None:
     return None
 
 
+def _holds_headline(el) -> bool:
+    """Whether a <nav>/<footer>/<aside> holds the page's <h1>: then it is no chrome but a tag the page left
+    open, which the parser stretched over the article (legalzoom.com's menu <nav>)."""
+    return next(el.iter("h1"), None) is not None
+
+
 def _outside_chrome(el, tags=("nav", "footer", "aside")) -> bool:
-    """Not inside navigation / a footer / an aside / a comment (walking up the tree, no XPath)."""
+    """Not inside navigation / a footer / an aside / a comment (walking up the tree, no XPath). A chrome
+    element that holds the page's <h1> does not count (``_holds_headline``)."""
     while el is not None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in tags or tag in ("script", "style"):
+        if tag in ("script", "style") or tag in tags and not _holds_headline(el):
             return False
         cls = el.get("class")
         if cls and "comment" in cls.lower():
