@@ -224,3 +224,9 @@ def test_writers_that_create_one_new_lake_at_the_same_moment_all_get_it(tmp_path
              " con.execute('select count(*) from core.claims').fetchone()[0])\n")
     out = subprocess.run([sys.executable, "-c", check, location], env=env, capture_output=True, text=True, timeout=300)
     assert out.stdout.strip() == "['writer0', 'writer1', 'writer2'] 0", out.stderr[-2000:]
+    # a machine without CLAIMHOUSE_LAKE_DATA finds the data folder (its report, logs, story index) in the catalog
+    bare = {k: v for k, v in env.items() if k != "CLAIMHOUSE_LAKE_DATA"}
+    out = subprocess.run([sys.executable, "-c", "import sys\nfrom claimhouse.warehouse import db\n"
+                          "print(db.side_path(sys.argv[1]))", location], env=bare, capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.strip() == str(tmp_path / "files" / "claimhouse"), out.stderr[-2000:]

@@ -298,13 +298,20 @@ def lake_locations(location: str) -> tuple[str, str | None]:
 
 def side_path(location: str | Path, data_path: str | None = None) -> Path:
     """The path files beside the warehouse are named after (``<x>.claims.usearch``, ``<x>.report/``, logs):
-    the DuckDB file itself, or ``claimhouse`` in the lake's data folder (every host's writer sees it)."""
+    the DuckDB file itself, or ``claimhouse`` in the lake's data folder (every host's writer sees it). A lake
+    whose data folder neither ``data_path`` nor CLAIMHOUSE_LAKE_DATA names (a PostgreSQL catalog) is asked
+    for the folder it stores."""
     if not is_lake(location):
         return Path(location)
     if data_path is None:
         data_path = lake_locations(str(location))[1]
-    if not data_path:
-        raise ValueError(f"{location}: set CLAIMHOUSE_LAKE_DATA to the folder of the lake's data files")
+    if data_path:
+        return _side_in(data_path)
+    with connect(str(location), read_only=True) as con:  # the catalog knows its data folder
+        return side_path_of(con)
+
+
+def _side_in(data_path: str) -> Path:
     return Path(data_path) / "claimhouse"
 
 
@@ -357,7 +364,10 @@ def _attach_lake(location: str) -> _Lake:
         base.execute("SET ducklake_retry_wait_ms = 100")
         base.execute("SET ducklake_retry_backoff = 1.5")
         stored = base.execute(f"select value from {LAKE_ALIAS}.options() where option_name = 'data_path'").fetchone()
-        side = side_path(location, stored[0] if stored and stored[0] else data)
+        data = stored[0] if stored and stored[0] else data
+        if not data:
+            raise ValueError(f"{shown(location)}: set CLAIMHOUSE_LAKE_DATA to the folder of the lake's data files")
+        side = _side_in(data)
         side.parent.mkdir(parents=True, exist_ok=True)
         base.execute("SET temp_directory = '{}'".format(str(side).replace("'", "''") + f".{os.getpid()}.tmp"))
     except BaseException:
