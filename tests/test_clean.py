@@ -516,3 +516,21 @@ def test_comment_form_footer_in_a_text_page_is_removed():
     text = clean(detect(page.encode(), "talks.txt"), "talks.txt").text
     assert "paragraph 5 of the story" in text
     assert "You may use these" not in text and 'title=""' not in text
+
+
+def test_a_page_trafilatura_returns_as_one_blob_is_read_in_paragraphs():
+    """The page's JSON-LD articleBody (one string) is trafilatura's last resort when its fast pass finds too
+    little: a 700-word line. clean() reads the page again with the full pass and keeps the paragraphs."""
+    paras = [(f"Paragraph {i} of the story tells how the harbour town rebuilt its sea wall after the storm, which "
+              "workers finished in the spring while the council argued about money and the fishermen waited. ") * 2
+             for i in range(12)]
+    ld = json.dumps({"@context": "https://schema.org", "@type": "Article", "headline": "The sea wall",
+                     "articleBody": " ".join(paras)})
+    html = (f"<html><head><title>The sea wall</title><script type='application/ld+json'>{ld}</script></head>"
+            "<body><h1>The sea wall</h1><div class='comp mntl-sc-block'>"
+            + "".join(f"<div class='mntl-sc-block-html'>{p}</div>" for p in paras) + "</div></body></html>")
+    doc = run(html, "seawall.html")
+    lines = doc.text.split("\n")
+    assert len(lines) == 12
+    assert lines[3].startswith("Paragraph 3 of the story tells how the harbour town rebuilt its sea wall")
+    assert max(len(ln.split()) for ln in lines) < 100

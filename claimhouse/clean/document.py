@@ -315,6 +315,28 @@ def _trafilatura_metadata(tree, need_date: bool):
 REPEAT_MIN_WORDS = 8  # a paragraph this long seen twice on a page is a template twin (a CTA, a sticky header)
 
 
+# trafilatura's last resort (its 'baseline') returns the text of the page's <article>/<body> as one line; a line
+# this long is that, not a paragraph: the page's structure was not read
+BLOB_WORDS = 300
+BLOB_KEEP = 0.25  # a structured extraction replaces the blob when it keeps at least this share of its words
+
+
+def _one_blob(text: str | None) -> bool:
+    return any(len(ln.split()) >= BLOB_WORDS for ln in (text or "").split("\n"))
+
+
+def _unblobbed(tree, doc):
+    """The page's text in paragraphs when trafilatura returned it as one blob: its full pass (fallback extractors
+    compared), then its recall-oriented settings; the blob stays when neither reads the page's structure."""
+    words = len((doc.text or "").split())
+    for options in ({"fast": False}, {"favor_recall": True}):
+        alt = _extract(tree, **options)
+        text = (alt.text or "") if alt is not None else ""
+        if text.strip() and not _one_blob(text) and len(text.split()) >= BLOB_KEEP * words:
+            return alt
+    return doc
+
+
 def _drop_repeats(lines: list[str]) -> list[str]:
     """Keep the first of repeated long paragraphs; short lines ("Pros", "Cons") may recur."""
     seen: set[str] = set()
@@ -356,6 +378,8 @@ def _clean_html(content: str, source_path: str) -> CleanDocument:
             doc = full
     if doc is None or not (doc.text or "").strip():
         doc = _extract(tree, favor_recall=True)  # still nothing: the recall-oriented settings
+    elif _one_blob(doc.text):
+        doc = _unblobbed(tree, doc)
     if doc is None or not (doc.text or "").strip():
         raise RejectedInput("no_text", "trafilatura found no main text")
     lines = _norm_lines(_fix("\n".join(recover(tree, _norm_lines(doc.text)))))
