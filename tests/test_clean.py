@@ -534,3 +534,17 @@ def test_a_page_trafilatura_returns_as_one_blob_is_read_in_paragraphs():
     assert len(lines) == 12
     assert lines[3].startswith("Paragraph 3 of the story tells how the harbour town rebuilt its sea wall")
     assert max(len(ln.split()) for ln in lines) < 100
+
+
+@pytest.mark.parametrize("line, chrome", [
+    ("Loading prices for your region…", True),
+    ("Loading specifications…", True),
+    ("Loading...", True),
+    ("Loading the ferry took the crew three hours, the harbour master said...", False),
+    ("Loading docks at the port were closed on Monday.", False),
+])
+def test_a_scripts_loading_placeholder_is_chrome(line, chrome):
+    from claimhouse.clean.boilerplate import is_chrome, is_link_chrome
+
+    assert is_link_chrome(line) is chrome
+    assert is_chrome(line) is chrome

@@ -25,7 +25,9 @@ _DROP_PATTERNS = [
     re.compile(r"\b(?:subscribe to|sign up for|follow us on|our newsletter)\b", re.I),
     # comments
     re.compile(r"^(?:loading comments|leave a (?:comment|reply)|post a comment|show comments|view comments|"
-               r"comments?\s*(?:\(\d+\))?$|\d+\s+comments?$|no comments)", re.I),
+               r"comments?\s*(?:\(\d+\))?$|\d+\s+comments?$|no comments)"
+               # a script's placeholder ('Loading prices for your region…', 'Loading...')
+               r"|^\W*loading\b[^.!?]{0,50}(?:…|\.{3})\s*$", re.I),
     # advertising / sponsor banners
     re.compile(r"^(?:sponsor(?:ed)?(?: content| post)?|advertisement|advertising|promoted|paid (?:content|post)|"
                r"ad|ads|partner content)\s*(?:[:|\-–]|$)", re.I),
