@@ -542,8 +542,12 @@ def test_a_page_trafilatura_returns_as_one_blob_is_read_in_paragraphs():
     ("Loading...", True),
     ("Loading the ferry took the crew three hours, the harbour master said...", False),
     ("Loading docks at the port were closed on Monday.", False),
+    ("Table of Contents", True),
+    ("Contents hide", True),
+    ("On this page:", True),
+    ("In this article, we examine three ways the council could pay for the sea wall:", False),
 ])
-def test_a_scripts_loading_placeholder_is_chrome(line, chrome):
+def test_placeholders_and_contents_labels_are_chrome(line, chrome):
     from claimhouse.clean.boilerplate import is_chrome, is_link_chrome
 
     assert is_link_chrome(line) is chrome

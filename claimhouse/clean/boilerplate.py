@@ -66,6 +66,9 @@ _NAV_WORDS = {
     "back to top", "main menu", "navigation", "toggle navigation", "open menu", "close menu", "newer", "older",
     "next article", "previous article", "next post", "previous post", "related", "advertisement", "share",
     "follow", "like", "reply", "load more", "show more", "see more", "view all", "all", "latest", "trending",
+    # the label of a table of contents (its entries are the article's own headings)
+    "table of contents", "table of contents show", "table of contents hide", "contents", "contents show",
+    "contents hide", "on this page", "in this article", "quick links",
 }
 _BYLINE = re.compile(r"^(?:by|written by|author|authors|text|reporting by|words by)\s*[:\-]?\s+(.{3,80})$", re.I)
 _NAME_WORD = r"(?:[A-Z][a-zA-Z'’\-]+|[A-Z]\.)"
