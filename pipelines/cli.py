@@ -363,15 +363,16 @@ def _file_connection(wh: str):
 @contextlib.contextmanager
 def _lake_connection(catalog: str, as_of: int | None):
     """The DuckLake the runs publish to (CLAIMHOUSE_PUBLISH=lake), as of its latest snapshot or of snapshot
-    ``as_of``: what analysts get from `ATTACH 'ducklake:<catalog>' AS lake; USE lake`."""
+    ``as_of``: what analysts get from `ATTACH 'ducklake:<catalog>' AS lake; USE lake`. The publish step keeps
+    its catalog tables in the default place, so CLAIMHOUSE_LAKE_METADATA_SCHEMA (a lake warehouse's) is not
+    applied here."""
     import duckdb
 
     from claimhouse.warehouse.lake import attach
 
     con = duckdb.connect()
     try:
-        attach(con, catalog, read_only=True, snapshot=as_of,
-               metadata_schema=os.environ.get("CLAIMHOUSE_LAKE_METADATA_SCHEMA") or None)
+        attach(con, catalog, read_only=True, snapshot=as_of)
         con.execute("USE lake")
         yield con
     finally:

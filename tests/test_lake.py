@@ -69,6 +69,8 @@ def test_a_run_publishes_to_the_lake_and_claimhouse_sql_reads_it(tmp_path, monke
     catalog = default_catalog(wh)
     assert _count(catalog, "marts.speakers") > 0
     capsys.readouterr()
+    # the variable of a lake warehouse's catalog schema does not move the published lake's catalog
+    monkeypatch.setenv("CLAIMHOUSE_LAKE_METADATA_SCHEMA", "some_lake_warehouse")
     assert main(["sql", "--warehouse", str(wh), "--lake", "--format", "csv",
                  "select speaker, claims from marts.speakers where speaker = 'Angelica Evans'"]) == 0
     out = capsys.readouterr().out
