@@ -89,11 +89,9 @@ def main() -> int:
         run_env = dict(env, DAGSTER_HOME=str(run_dir / "home"), CLAIMHOUSE_CLUSTER_ARTIFACTS=str(run_dir / "artifacts"))
         warehouse = str(run_dir / "claimhouse.duckdb")
         if args.lake:
-            from urllib.parse import urlparse
+            from claimhouse.warehouse.db import LAKE_PREFIX, postgres_catalog
 
-            u = urlparse(env["DAGSTER_PG_URL"])
-            warehouse = (f"ducklake:postgres:dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} "
-                         f"user={u.username} password={u.password}")
+            warehouse = LAKE_PREFIX + postgres_catalog(env["DAGSTER_PG_URL"])
             run_env.update(CLAIMHOUSE_LAKE_DATA=str(run_dir / "lake") + "/",
                            CLAIMHOUSE_LAKE_METADATA_SCHEMA=f"bench_{base.name.replace('-', '_')}_{n_hosts}")
         os.environ.update({k: run_env[k] for k in ("CLAIMHOUSE_CELERY_BROKER", "CLAIMHOUSE_CELERY_BACKEND")})

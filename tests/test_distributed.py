@@ -280,13 +280,12 @@ def _lake_location(services: dict, tmp_path: Path, monkeypatch) -> str:
     """A DuckLake warehouse of this test's own: its catalog in a schema of the services' PostgreSQL, its Parquet
     files under ``tmp_path`` (set in the environment before the hosts start, so they attach the same lake)."""
     import uuid
-    from urllib.parse import urlparse
 
-    u = urlparse(services["DAGSTER_PG_URL"])
+    from claimhouse.warehouse.db import LAKE_PREFIX, postgres_catalog
+
     monkeypatch.setenv("CLAIMHOUSE_LAKE_METADATA_SCHEMA", f"lake_{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("CLAIMHOUSE_LAKE_DATA", str(tmp_path / "lake-files") + "/")
-    return (f"ducklake:postgres:dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} user={u.username} "
-            f"password={u.password}")
+    return LAKE_PREFIX + postgres_catalog(services["DAGSTER_PG_URL"])
 
 
 def _kill_in_core_analysis(instance, hosts: Hosts, proc: subprocess.Popen, previous: str) -> str:

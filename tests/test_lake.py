@@ -94,7 +94,8 @@ def _postgres_catalog() -> str:
     import os
     import subprocess
     from pathlib import Path
-    from urllib.parse import urlparse
+
+    from claimhouse.warehouse.db import postgres_catalog
 
     if not glob.glob("/usr/lib/postgresql/*/bin/initdb") and os.geteuid() != 0:
         pytest.skip("PostgreSQL not installed and not root to install it")
@@ -106,9 +107,7 @@ def _postgres_catalog() -> str:
         assert out.returncode == 0, out.stderr[-3000:]
         url = next(line.split("=", 1)[1] for line in out.stdout.splitlines()
                    if line.startswith("export DAGSTER_PG_URL="))
-    u = urlparse(url)
-    return (f"postgres:dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} user={u.username} "
-            f"password={u.password}")
+    return postgres_catalog(url)
 
 
 def test_a_postgres_catalog_serves_a_reader_in_another_process(seeds_run, tmp_path):
@@ -232,3 +231,13 @@ def test_writers_that_create_one_new_lake_at_the_same_moment_all_get_it(tmp_path
                           "print(db.side_path(sys.argv[1]))", location], env=bare, capture_output=True, text=True,
                          timeout=300)
     assert out.stdout.strip() == str(tmp_path / "files" / "claimhouse"), out.stderr[-2000:]
+
+
+def test_a_postgres_url_becomes_a_catalog_and_its_password_is_never_shown():
+    from claimhouse.warehouse.db import postgres_catalog, shown
+
+    assert postgres_catalog("postgresql+psycopg2://claimhouse:s3cret@127.0.0.1:55432/claimhouse") == (
+        "postgres:dbname=claimhouse host=127.0.0.1 port=55432 user=claimhouse password=s3cret")
+    odd = postgres_catalog("postgresql://ana:it%27s%20me@db.internal/lake")
+    assert odd == "postgres:dbname=lake host=db.internal user=ana password='it\\'s me'"
+    assert shown("ducklake:" + odd) == "ducklake:postgres:dbname=lake host=db.internal user=ana password=***"

@@ -284,7 +284,23 @@ def is_lake(location: str | Path) -> bool:
 
 def shown(location: str | Path) -> str:
     """The warehouse's location as logs and the report show it: a PostgreSQL catalog's password hidden."""
-    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", str(location))
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", str(location))
+
+
+def postgres_catalog(url: str) -> str:
+    """A PostgreSQL URL (``postgresql+psycopg2://user:password@host:port/db``, as DAGSTER_PG_URL) as a DuckLake
+    catalog: ``postgres:dbname=db host=host port=port user=user password=password``."""
+    from urllib.parse import unquote, urlparse
+
+    u = urlparse(url)
+    parts = {"dbname": u.path.lstrip("/"), "host": u.hostname, "port": u.port, "user": u.username,
+             "password": unquote(u.password) if u.password else None}
+
+    def value(v) -> str:  # libpq's key=value syntax: quoted when it holds a space, a quote or a backslash
+        v = str(v)
+        return v if v and not re.search(r"[\s'\\]", v) else "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    return "postgres:" + " ".join(f"{k}={value(v)}" for k, v in parts.items() if v)
 
 
 def lake_locations(location: str) -> tuple[str, str | None]:
