@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -116,10 +115,6 @@ def _proposed(con: duckdb.DuckDBPyConnection, index, rows, keys):
         yield chunk_rows, ids[part], docs[part], vectors, where
 
 
-def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
-    return side_path_of(con)
-
-
 def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None) -> StepResult:
     """Embed each new claim once, keep its similar pairs across documents, update the story clusters.
 
@@ -147,7 +142,7 @@ def link_stories(con: duckdb.DuckDBPyConnection, workers: int = 1, embedder=None
         ).fetchone()[0]
         con.execute("""delete from core.claim_pairs where claim_a not in (select claim_id from core.claims)
                        or claim_b not in (select claim_id from core.claims)""")
-    db_path = _database_path(con)
+    db_path = side_path_of(con)
     pending = con.execute("""
         select c.claim_id, c.doc_id, c.content_text from core.claims c
         where c.claim_id not in (select claim_id from core.claim_embeddings)
