@@ -2,6 +2,7 @@
 
     uv run python benchmarks/extraction_folds.py [--pages DIR] [--gold DIR] [--limit N] [--workers 2]
                                                  [--cache FILE] [--pages-out FILE] [--errors FOLD --field F]
+                                                 [--warehouse W.duckdb]
 
 Issue 17 asks for figures that hold on pages never seen. The pages are split by site exactly as
 ``benchmarks/date_folds.py`` splits them (sha256 of the registered domain of the gold URL, mod K; fold i
@@ -17,7 +18,9 @@ Per page:
 Every figure is computed by the functions of ``shared/eval/score.py`` itself (imported from that file):
 title equal as lower-cased words, date the same day, author one containing the other, main text the
 mean page precision and recall of word 4-shingles and their F1. trafilatura's output does not depend
-on claimhouse, so ``--cache FILE`` keeps it (JSON) between runs.
+on claimhouse, so ``--cache FILE`` keeps it (JSON) between runs. ``--warehouse W.duckdb`` takes "ours" from a
+``claimhouse run`` over the same pages instead (its ``staging.documents``, as score.py reads it), so the folds
+can be shown through the whole pipeline.
 """
 from __future__ import annotations
 
@@ -74,6 +77,23 @@ def theirs(path: str) -> dict:
     return {"title": d.title, "author": d.author, "date": d.date, "text": d.text}
 
 
+def from_warehouse(score, warehouse: str, golds: list[Path]) -> list[dict]:
+    """Each gold page's row of ``staging.documents`` in a warehouse, matched as score.py matches it (the file
+    name before its first dot); a page the warehouse lacks has empty output."""
+    con = score.connect(warehouse)
+    try:
+        found = {score.stem_of(r["source_path"]): r for r in score.rows(
+            con, "select source_path, title, author, published_at, text from staging.documents")}
+    finally:
+        con.close()
+    out = []
+    for gf in golds:
+        r = found.get(gf.stem)
+        out.append({} if r is None else {"title": r["title"], "author": r["author"],
+                                         "date": str(r["published_at"] or "")[:10] or None, "text": r["text"]})
+    return out
+
+
 def judge(score, g: dict, p: dict) -> dict:
     """score.py's per-page verdicts: None where the gold has no such field."""
     out: dict = {}
@@ -124,6 +144,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=None, help="JSON file keeping trafilatura's output between runs")
     ap.add_argument("--pages-out", type=Path, default=None, help="write per-page outputs and verdicts (JSON Lines)")
+    ap.add_argument("--warehouse", default=None,
+                    help="score a `claimhouse run` warehouse's staging.documents as 'ours' instead of running clean here")
     ap.add_argument("--errors", default=None, help="print this fold's misses (A, B, 0-3) of --field")
     ap.add_argument("--field", default="title", choices=FIELDS)
     args = ap.parse_args()
@@ -137,7 +159,7 @@ def main() -> None:
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for gf, out in zip([g for g, p in zip(golds, paths) if p in set(todo)], pool.map(theirs, todo, chunksize=8)):
             cache[gf.stem] = out
-        mine = list(pool.map(ours, paths, chunksize=8))
+        mine = from_warehouse(score, args.warehouse, golds) if args.warehouse else list(pool.map(ours, paths, chunksize=8))
     if args.cache:
         args.cache.write_text(json.dumps(cache, sort_keys=True))
     rows = []
