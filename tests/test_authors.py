@@ -176,6 +176,14 @@ def test_other_visible_clues(head, top, rest, extracted, site, url, expected):
     assert author(page(head, top, rest), extracted=extracted, site=site, url=url) == expected
 
 
+def test_an_author_label_in_the_articles_facts_aside():
+    """learn.hms.harvard.edu puts the article's facts (date, author) in an <aside> beside the text."""
+    facts = ("<aside class='insight__content'><div><h3>Date</h3><p>June 2, 2025</p></div>"
+             "<div><h3>Author</h3><p>Lisa D. Ellis</p></div></aside>")
+    assert author(page(rest=_TEXT + facts)) == "Lisa D. Ellis"
+    assert author(page(rest=_TEXT + "<footer><div><h3>Author</h3><p>Ann Bell</p></div></footer>")) is None
+
+
 def test_an_unclosed_nav_stretched_over_the_article_is_no_chrome():
     """legalzoom.com leaves its menu <nav> open, so the parser puts the article inside it: an author-page link
     there is the byline; a link in a real menu (no <h1> in it) still is not."""

@@ -539,7 +539,8 @@ _BY_TEXTS = etree.XPath("//body//text()[contains(., 'by') or contains(., 'By') o
 
 def _labelled_byline(tree) -> str | None:
     """A 'Written by' / 'Authors:' / 'By' label starting a line anywhere in the page (outside navigation,
-    footers and comments), with the name after it; a 'Written by' label before a plain 'By'."""
+    footers and comments; an <aside> counts, as the article's facts box often is one), with the name after it;
+    a 'Written by' label before a plain 'By'."""
     by = None
     for t in _BY_TEXTS(tree)[:400]:
         if len(t) > 200:
@@ -547,7 +548,7 @@ def _labelled_byline(tree) -> str | None:
         s = " ".join(t.split()).lower()
         if not (s.startswith(_LABELLED_START) or s in ("by", "author", "authors")):
             continue
-        if not _outside_chrome(t.getparent()):
+        if not _outside_chrome(t.getparent(), tags=("nav", "footer")):
             continue
         cand = _byline_at(t.getparent(), t.is_tail)
         if not cand:
