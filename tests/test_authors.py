@@ -184,6 +184,13 @@ def test_an_author_label_in_the_articles_facts_aside():
     assert author(page(rest=_TEXT + "<footer><div><h3>Author</h3><p>Ann Bell</p></div></footer>")) is None
 
 
+def test_a_last_updated_by_line_after_the_text():
+    """erikdemaine.org ends its pages with 'Last updated March 3, 2025 by <a>Erik Demaine</a>.'"""
+    line = "<p><i>Last updated March  3, 2025 by <a href='http://erikdemaine.org/'>Erik Demaine</a>.</i></p>"
+    assert author(page(rest=_TEXT + line)) == "Erik Demaine"
+    assert author(page(rest=_TEXT + "<p>Last updated March 3, 2025 by the editors of the town paper.</p>")) is None
+
+
 def test_an_unclosed_nav_stretched_over_the_article_is_no_chrome():
     """legalzoom.com leaves its menu <nav> open, so the parser puts the article inside it: an author-page link
     there is the byline; a link in a real menu (no <h1> in it) still is not."""
@@ -203,6 +210,8 @@ def test_an_unclosed_nav_stretched_over_the_article_is_no_chrome():
     pytest.param("By Jane Doe, Ph.D., and John Roe", False, "Jane Doe, Ph.D., and John Roe",
                  id="keeps-credentials-and-list"),
     pytest.param("by ALLIN ONE on Jan 22, 2025", True, "ALLIN ONE", id="loose-stops-at-on-date"),
+    pytest.param("By Jane Doe.", False, "Jane Doe", id="drops-the-sentence-full-stop"),
+    pytest.param("By John Smith Jr.", False, "John Smith Jr.", id="keeps-an-abbreviation-full-stop"),
 ])
 def test_byline_names(text, loose, expected):
     assert _byline_names(text, loose=loose) == expected

@@ -368,7 +368,13 @@ def _byline_names(text: str, loose: bool = False, lower_ok: bool = False, glued:
             break
         keep += (parts[j - 1] if j else "") + parts[j]
     keep = keep.strip(" ,;")
+    end_word = re.search(r"(?<![\w.])(\w{3,})\.$", keep)  # 'By Jane Doe.': the sentence's full stop
+    if end_word and end_word.group(1).lower() not in _ABBREVIATIONS:
+        keep = keep[:-1]
     return keep or None
+
+
+_ABBREVIATIONS = {"inc", "ltd", "corp", "esq", "bros", "phd", "dvm", "llc", "rev", "hon", "gen", "col", "sgt"}
 
 
 # --------------------------------------------------------------------- bylines
@@ -537,6 +543,10 @@ _BY_TEXTS = etree.XPath("//body//text()[contains(., 'by') or contains(., 'By') o
                         "or contains(., 'uthor') or contains(., 'ontributor')]")
 
 
+# 'Last updated March 3, 2025 by <a>Erik Demaine</a>': a date line that ends in 'by', the name after it
+_DATED_BY = re.compile(r"^(?:last\s+)?(?:updated|posted|published|written)\b.{0,40}\sby\s*:?$")
+
+
 def _labelled_byline(tree) -> str | None:
     """A 'Written by' / 'Authors:' / 'By' label starting a line anywhere in the page (outside navigation,
     footers and comments; an <aside> counts, as the article's facts box often is one), with the name after it;
@@ -546,7 +556,7 @@ def _labelled_byline(tree) -> str | None:
         if len(t) > 200:
             continue
         s = " ".join(t.split()).lower()
-        if not (s.startswith(_LABELLED_START) or s in ("by", "author", "authors")):
+        if not (s.startswith(_LABELLED_START) or s in ("by", "author", "authors") or _DATED_BY.match(s)):
             continue
         if not _outside_chrome(t.getparent(), tags=("nav", "footer")):
             continue
