@@ -80,8 +80,12 @@ _PUBDATE_FAR_DOWN = ('<h1>Headline</h1>' + "<p>Paragraph of body text that goes 
                  None, None, date(2015, 7, 14), id="url-date-confirms-published-metadata-over-shown-update"),
     pytest.param(_UPDATED_2019, _PUBLISHED_2015 + '<meta property="og:url" content="https://x.com/2015-07-14-spray">',
                  None, None, date(2015, 7, 14), id="og-url-date-confirms-published-metadata"),
-    pytest.param(_UPDATED_2019, _PUBLISHED_2015, None, None, date(2019, 3, 11),
-                 id="no-url-date-shown-update-stays"),
+    pytest.param(_UPDATED_2019, "", {"@type": "Article", "datePublished": "2015-07-14T19:24:13+00:00"}, None,
+                 date(2019, 3, 11), id="json-ld-published-no-url-date-shown-update-stays"),
+    pytest.param(_UPDATED_2019, _PUBLISHED_2015, None, None, date(2015, 7, 14),
+                 id="meta-tag-published-without-json-ld-beats-shown-update"),
+    pytest.param('<h1>Headline</h1><p>Published: March 11, 2019</p>', _PUBLISHED_2015, None, None,
+                 date(2019, 3, 11), id="meta-tag-published-does-not-beat-shown-published"),
     pytest.param(_UPDATED_2019, _PUBLISHED_2015 + '<link rel="canonical" href="https://x.com/2019/03/spray.html">',
                  None, None, date(2019, 3, 11), id="url-date-agreeing-with-the-shown-date-keeps-it"),
     pytest.param(_TWO_UNLABELLED, "", {"@type": "Article", "datePublished": "2025-01-16T00:00:27+00:00"}, None,
@@ -148,7 +152,8 @@ def test_clean_uses_the_shown_date():
     from claimhouse.ingest.formats import detect
 
     html = ("<html><head><title>Storm floods the old town</title>"
-            "<meta property='article:published_time' content='2024-10-05T09:30:00+00:00'></head><body>"
+            '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-10-05T09:30:00+00:00"}'
+            "</script></head><body>"
             "<article><h1>Storm floods the old town</h1><p class='byline'>By Maria Rossi</p>"
             "<p class='date'>Updated October 7, 2024</p>"
             + "<p>Heavy rain flooded the streets of the old town on Saturday, forcing dozens of residents out.</p>" * 4
