@@ -414,6 +414,13 @@ def page(head: str = "", before: str = "", body: str = _BODY) -> str:
                  "<meta property='og:title' content='Storm floods the old town streets | Harbour Gazette'>",
                  "<h1>Blog: Storm floods the old town streets</h1>", "Storm floods the old town streets",
                  id="h1-with-a-label-prefix"),
+    pytest.param("<title>Event planning: a beginner&#x27;s guide</title>"
+                 "<meta property='og:title' content='Event planning: a beginner&#x27;s guide'>",
+                 "<h1>Event planning? a beginner? guide</h1>", "Event planning: a beginner's guide",
+                 id="h1-whose-encoding-lost-characters-takes-the-meta-title"),
+    pytest.param("<title>Is the old town safe? The flood report</title>",
+                 "<h1>Is the old town safe? The flood report</h1>", "Is the old town safe? The flood report",
+                 id="question-mark-in-both-is-kept"),
 ])
 def test_title_from_heading_and_metadata(head, before, expected):
     assert run(page(head, before)).title == expected

@@ -183,7 +183,7 @@ def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None
     if not stripped:
         return h1
     sh, st = squash(h1), squash(stripped)
-    if sh == st:
+    if sh == st or _lost_characters(h1, stripped):
         return stripped
     if max(_overlap(h1, strip_site_suffix(m, names)) for m in metas) < 0.1 and len(stripped.split()) >= 2:
         return stripped  # the heading shares (almost) no word with any metadata title: a section / site label
@@ -197,6 +197,15 @@ def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None
             and sum(squash(strip_site_suffix(m, names)) == st for m in metas) >= 3):
         return stripped  # the metadata titles agree on the heading plus its year ('Best X' / 'Best X in 2025')
     return h1
+
+
+def _lost_characters(h1: str, title: str) -> bool:
+    """The heading is the meta title with characters its encoding lost, each shown as '?'
+    ('Event Planning? Beginner? Guide' for 'Event Planning: Beginner's Guide')."""
+    if "?" not in h1 or "?" in title:
+        return False
+    pattern = ".{1,3}".join(re.escape(part) for part in h1.split("?"))
+    return re.fullmatch(pattern, title, re.I | re.S) is not None
 
 
 _YEAR_EXTRA = re.compile(r"(?:(?:in|of|for)\s+)?[(\[]?(?:19|20)\d\d[)\]]?", re.I)
