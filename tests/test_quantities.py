@@ -96,6 +96,8 @@ def test_seed_dates_not_quantities(seed_quantities):
     ("The car reached 87 mph on the track.", 87, "mph", "mile per hour"),
     ("Oil traded at $58.24 per barrel.", 58.24, "$ per barrel", "dollar per barrel"),
     ("The ministry counted 909 personnel.", 909, "personnel", "personnel"),
+    ("The city has one 52,000 barrel-a-day refinery.", 52000, "barrel-a-day", "barrel per day"),
+    ("The dollar eased against the yen to 108.79 JPY= on Friday.", 108.79, "JPY", "japanese yen"),
 ])
 def test_forms(nlp, text, value, unit, norm):
     q = one(nlp, text)
@@ -174,6 +176,8 @@ def test_by_then_to_gives_the_change_and_the_level(nlp):
     "Apple released the iPhone 11 yesterday.",
     "The Su-34 bombers flew over.",
     "The COVID-19 pandemic changed everything.",
+    "the sp 500 is poised to open lower.",
+    "Markets are due a rally, the FTSE 100 in particular.",
 ])
 def test_not_quantities(nlp, text):
     _, _, qs = run(nlp, text)

@@ -124,7 +124,9 @@ NUMBERED_LABELS = {"no", "no.", "number", "#", "nos", "version", "v", "model", "
                    "volume", "issue", "grade", "class", "type", "size", "category", "channel",
                    "figure", "table", "line", "verse", "brigade", "division", "battalion", "regiment",
                    "corps", "unit", "squadron", "platoon", "resolution", "amendment", "paragraph",
-                   "act", "rule", "item", "lot", "code", "tel", "tel.", "phone", "fax", "ext", "p.", "pp."}
+                   "act", "rule", "item", "lot", "code", "tel", "tel.", "phone", "fax", "ext", "p.", "pp.",
+                   # stock indices named by a number, also lower-cased and without the ampersand ("the sp 500")
+                   "s&p", "sp", "ftse", "nikkei", "russell", "stoxx", "dax", "cac", "asx", "nifty", "kospi"}
 PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)\s?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}\b")
 HYPHENS = {"-", "‐", "–", "—"}
 
@@ -491,9 +493,10 @@ def _read_unit(toks, num: _Num, sent_end: int):
     # "6.5 times earnings", "three times"
     if low == "times" and t.tag_ in {"NNS", "CC", "RB", "IN"} | {t.tag_}:
         return k + 1, t.text, "multiple", "measure", None
-    # currency code after the number: "110 JPY", "5 USD"
-    if t.text.isupper() and len(t.text) == 3 and currency_symbol(t.text):
-        return _per(toks, k + 1, n, t.text, currency_symbol(t.text), "money")
+    # currency code after the number: "110 JPY", "5 USD"; Reuters writes a rate's code with "=": "108.79 JPY="
+    code = t.text[:-1] if len(t.text) == 4 and t.text.endswith("=") else t.text
+    if code.isupper() and len(code) == 3 and currency_symbol(code):
+        return _per(toks, k + 1, n, code, currency_symbol(code), "money")
     # currency noun, possibly qualified: "dollars", "Australian dollars", "Hong Kong dollars"
     for L in range(0, 3):
         if k + L < n:
@@ -534,7 +537,13 @@ def _read_unit(toks, num: _Num, sent_end: int):
 
 
 def _per(toks, k: int, n: int, surface: str, norm: str, kind: str):
-    """Extend a unit with a rate: "per barrel", "a month", "per square foot"."""
+    """Extend a unit with a rate: "per barrel", "a month", "per square foot", "barrel-a-day"."""
+    if k + 3 < n and toks[k].text == "-" and toks[k + 1].lower_ in {"a", "an", "per"} and toks[k + 2].text == "-" \
+            and not any(x.whitespace_ for x in toks[k - 1:k + 3]) and measure_of(toks[k + 3].text) in TIME_UNITS:
+        # "a 52,000 barrel-a-day refinery": the rate written as one hyphenated word
+        rate = _T.text[toks[k].idx:toks[k + 3].idx + len(toks[k + 3])]
+        return k + 4, f"{surface}{rate}" if surface else rate.lstrip("-"), \
+            f"{norm} per {measure_of(toks[k + 3].text)}", kind, None
     if k + 1 < n and toks[k].lower_ in {"per", "a", "an", "/", "each"}:
         for L in (2, 1):
             if k + 1 + L <= n:
