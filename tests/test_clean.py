@@ -418,6 +418,8 @@ def page(head: str = "", before: str = "", body: str = _BODY) -> str:
                  "<meta property='og:title' content='Event planning: a beginner&#x27;s guide'>",
                  "<h1>Event planning? a beginner? guide</h1>", "Event planning: a beginner's guide",
                  id="h1-whose-encoding-lost-characters-takes-the-meta-title"),
+    pytest.param("<title>Progress report 39: the new code generator</title>", "<h1>Harbour Notes</h1>",
+                 "Progress report 39: the new code generator", id="blog-name-h1-unrelated-to-the-title-tag"),
     pytest.param("<title>Is the old town safe? The flood report</title>",
                  "<h1>Is the old town safe? The flood report</h1>", "Is the old town safe? The flood report",
                  id="question-mark-in-both-is-kept"),

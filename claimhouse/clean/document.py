@@ -183,6 +183,12 @@ def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None
     if not stripped:
         return h1
     sh, st = squash(h1), squash(stripped)
+    page_titles = [strip_site_suffix(m, names) for m in (others or []) if m]
+    if sh == st and page_titles and len(page_titles[0].split()) >= 3 \
+            and max(_overlap(h1, m) for m in page_titles) < 0.1:
+        # trafilatura's title is the heading, and the heading shares no word with the page's own <title> /
+        # og:title: a blog's name over every post ("Antoyo's Blog"), the post's title is the <title>
+        return page_titles[0]
     if sh == st or _lost_characters(h1, stripped):
         return stripped
     if max(_overlap(h1, strip_site_suffix(m, names)) for m in metas) < 0.1 and len(stripped.split()) >= 2:
