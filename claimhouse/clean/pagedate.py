@@ -50,8 +50,9 @@ and the page has no JSON-LD ``datePublished``, the gold is the metadata's date i
 (7 of 8 on fold A, 4 of 4 on fold B). Designed on fold A (0.883 -> 0.899 same-day), it was then checked
 on fold B, which it had not seen (0.900 -> 0.914, 4 pages right more, none lost). A caveat: 11 of the 12
 pages are in WCXB's 4000-numbered part, so the rule may follow how that part was annotated as much as
-how pages are built. With JSON-LD the split stays 19 shown / 9 metadata. The two confirmation rules (metadata + second header date, metadata + URL)
-were each designed on one half and change no page on the other (one page right more per half).
+how pages are built. With JSON-LD the split stays 19 shown / 9 metadata. The two confirmation rules
+(metadata + second header date, metadata + URL) were each designed on one half and change no page on
+the other (one page right more per half).
 Dates one day apart from the metadata's (a time near midnight) go either way in the gold (4 / 3): kept
 as shown. 32 dev pages have a gold date that appears nowhere in their HTML (no system gets them).
 
