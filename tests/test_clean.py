@@ -420,6 +420,10 @@ def page(head: str = "", before: str = "", body: str = _BODY) -> str:
                  id="h1-whose-encoding-lost-characters-takes-the-meta-title"),
     pytest.param("<title>Progress report 39: the new code generator</title>", "<h1>Harbour Notes</h1>",
                  "Progress report 39: the new code generator", id="blog-name-h1-unrelated-to-the-title-tag"),
+    pytest.param("<title>8 Storm tips for the old town - Harbour Gazette</title>"
+                 "<meta property='og:title' content='8 Storm tips for the old town - Harbour Gazette'>",
+                 "<h1>Storm tips for the old town</h1>", "8 Storm tips for the old town",
+                 id="meta-title-with-the-lists-count-before-the-heading"),
     pytest.param("<title>Is the old town safe? The flood report</title>",
                  "<h1>Is the old town safe? The flood report</h1>", "Is the old town safe? The flood report",
                  id="question-mark-in-both-is-kept"),

@@ -189,8 +189,8 @@ def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None
         # trafilatura's title is the heading, and the heading shares no word with the page's own <title> /
         # og:title: a blog's name over every post ("Antoyo's Blog"), the post's title is the <title>
         return page_titles[0]
-    if sh == st or _lost_characters(h1, stripped):
-        return stripped
+    if sh == st or _lost_characters(h1, stripped) or _LEADING_COUNT.fullmatch(stripped.replace(h1, "", 1)):
+        return stripped  # (the meta title may add the list's count the heading shows apart: '8 Recent Trends')
     if max(_overlap(h1, strip_site_suffix(m, names)) for m in metas) < 0.1 and len(stripped.split()) >= 2:
         return stripped  # the heading shares (almost) no word with any metadata title: a section / site label
     if h1.isupper() and not stripped.isupper():
@@ -214,6 +214,7 @@ def _lost_characters(h1: str, title: str) -> bool:
     return re.fullmatch(pattern, title, re.I | re.S) is not None
 
 
+_LEADING_COUNT = re.compile(r"\d{1,3}\s+")
 _YEAR_EXTRA = re.compile(r"(?:(?:in|of|for)\s+)?[(\[]?(?:19|20)\d\d[)\]]?", re.I)
 _JUNK_EXTRA = re.compile(r"(?:\(?[\w.-]+\.[a-z]{2,}\)?\s*\d*|\d+|posted .*|by .*|\w+\s*:)", re.I)
 
