@@ -565,3 +565,12 @@ def test_placeholders_and_contents_labels_are_chrome(line, chrome):
 
     assert is_link_chrome(line) is chrome
     assert is_chrome(line) is chrome
+
+
+def test_lost_characters_on_a_heading_of_question_marks():
+    from claimhouse.clean.document import _lost_characters
+
+    # a heading whose script was lost whole: no match, and no pattern of 40 wildcards to backtrack through
+    assert not _lost_characters("?" * 40 + " ??", "x" * 200)
+    assert not _lost_characters("Storm? floods? the? old? town? again? today", "Storm: floods, the old town's")
+    assert _lost_characters("Event Planning? Beginner? Guide", "Event Planning: Beginner's Guide")

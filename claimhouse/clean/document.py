@@ -205,11 +205,14 @@ def _choose_title(meta_title: str | None, h1s: list[str], names: list[str | None
     return h1
 
 
+LOST_MAX = 5  # at most this many lost characters in a heading compared with its meta title
+
+
 def _lost_characters(h1: str, title: str) -> bool:
     """The heading is the meta title with characters its encoding lost, each shown as '?'
     ('Event Planning? Beginner? Guide' for 'Event Planning: Beginner's Guide')."""
-    if "?" not in h1 or "?" in title:
-        return False
+    if "?" not in h1 or "?" in title or h1.count("?") > LOST_MAX or len(_LETTER_WORD.findall(h1)) < 3:
+        return False  # a heading of '?' only (a script lost whole): nothing to match, and no regex to blow up
     pattern = ".{1,3}".join(re.escape(part) for part in h1.split("?"))
     return re.fullmatch(pattern, title, re.I | re.S) is not None
 
