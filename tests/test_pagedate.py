@@ -84,6 +84,8 @@ _PUBDATE_FAR_DOWN = ('<h1>Headline</h1>' + "<p>Paragraph of body text that goes 
                  date(2019, 3, 11), id="json-ld-published-no-url-date-shown-update-stays"),
     pytest.param(_UPDATED_2019, _PUBLISHED_2015, None, None, date(2015, 7, 14),
                  id="meta-tag-published-without-json-ld-beats-shown-update"),
+    pytest.param(_UPDATED_2019, '<meta property="article:published_time" content="2024-01-05T10:00:00+00:00">',
+                 None, None, date(2019, 3, 11), id="meta-tag-published-after-the-shown-update-is-not-taken"),
     pytest.param('<h1>Headline</h1><p>Published: March 11, 2019</p>', _PUBLISHED_2015, None, None,
                  date(2019, 3, 11), id="meta-tag-published-does-not-beat-shown-published"),
     pytest.param(_UPDATED_2019, _PUBLISHED_2015 + '<link rel="canonical" href="https://x.com/2019/03/spray.html">',

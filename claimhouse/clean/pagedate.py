@@ -17,7 +17,7 @@ Evidence, strongest first:
    * Both a published and an updated date shown: the **published** one.
    * Only an updated date shown with its label ('Updated September 28, 2025'): that date, even
      when the metadata's datePublished is older: it is the date the page presents.
-   * Only an updated date shown with its label, and the metadata's published date from a ``<meta>`` tag
+   * Only an updated date shown with its label, and an older published date from a ``<meta>`` tag
      (the page has no JSON-LD ``datePublished``): the metadata's date, unless the page's URL carries the
      shown date's year and month.
    * A date marked as the modification date only by its markup (class ``updated``, itemprop
@@ -358,8 +358,9 @@ def choose(post: list[ShownDate], pre: list[ShownDate], published: datetime | No
                 return published  # the URL's date, set when the page was published, confirms the metadata
             if shown.kind == UPDATED and shown.by_markup:
                 return published
-            if shown.kind == UPDATED and not published_in_ld and month != (shown.date.year, shown.date.month):
-                return published  # a <meta> tag's published date (no JSON-LD) over a labelled update
+            if shown.kind == UPDATED and not published_in_ld and published < shown.date \
+                    and month != (shown.date.year, shown.date.month):
+                return published  # a <meta> tag's published date (no JSON-LD) over a later labelled update
         return shown.date
     if published:
         return published
