@@ -28,7 +28,6 @@ About 4 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import re
 import statistics
@@ -60,9 +59,8 @@ def page_lines(path: str) -> tuple[str, list[str], list[tuple[list[float], list[
 
     name = Path(path).name.split(".")[0]
     text = ef.ours(path).get("text") or ""
-    lines = [ln for ln in text.split("\n")] if text else []
-    raw = gzip.decompress(Path(path).read_bytes()) if path.endswith(".gz") else Path(path).read_bytes()
-    tree = load_html(raw.decode("utf-8", "replace")) if lines else None
+    lines = text.split("\n") if text else []
+    tree = load_html(ef._read(path).decode("utf-8", "replace")) if lines else None
     index: dict[str, object] = {}
     if tree is not None:
         for el in tree.iter():
@@ -161,7 +159,8 @@ def main() -> None:
         base = f1(te_names, everything)
         mask = row_fold == train
         models = [("logistic, words+numbers", LogisticRegression(C=0.3, max_iter=3000), both),
-                  ("boosted trees, numbers", HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05), num)]
+                  ("boosted trees, numbers",
+                   HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, random_state=0), num)]
         for label, model, X in models:
             model.fit(X[mask], y[mask])
             prob = model.predict_proba(X)[:, 1]
