@@ -32,6 +32,8 @@ _MODIFIED_ONLY = '<h1>Headline</h1><time class="entry-date updated">February 16,
 _PUBLISHED_META = '<meta property="article:published_time" content="2025-05-14T19:30:03-07:00">'
 _META_TIMES = ('<meta property="article:published_time" content="2024-10-05T09:30:00+00:00">'
                '<meta property="article:modified_time" content="2025-01-01T09:30:00+00:00">')
+_META_TIMES_2026 = ('<meta property="article:published_time" content="2022-05-10T17:34:08+00:00">'
+                    '<meta property="article:modified_time" content="2026-01-01T21:00:18+00:00">')
 _UPDATED_2019 = '<h1>Organic pest spray</h1><p><span>Last Updated:</span> <span>March 11, 2019</span></p>'
 _PUBLISHED_2015 = '<meta property="article:published_time" content="2015-07-14T19:24:13+00:00">'
 _TWO_UNLABELLED = '<p class="kicker">January 16, 2025</p><h1>Headline</h1><p class="note">July 15, 2025</p>'
@@ -88,6 +90,18 @@ _PUBDATE_FAR_DOWN = ('<h1>Headline</h1>' + "<p>Paragraph of body text that goes 
                  None, None, date(2019, 3, 11), id="meta-tag-published-after-the-shown-update-is-not-taken"),
     pytest.param('<h1>Headline</h1><p>Published: March 11, 2019</p>', _PUBLISHED_2015, None, None,
                  date(2019, 3, 11), id="meta-tag-published-does-not-beat-shown-published"),
+    pytest.param('<h1>Best drip coffee makers</h1><p><span>Kev</span></p><p>January 1, 2026</p>', _META_TIMES_2026,
+                 None, None, date(2022, 5, 10), id="unlabelled-shown-date-equal-to-meta-modified-yields-to-published"),
+    pytest.param('<h1>Headline</h1><p class="post-date">January 1, 2026</p>', _META_TIMES_2026, None, None,
+                 date(2022, 5, 10), id="published-by-class-only-equal-to-meta-modified-yields-to-published"),
+    pytest.param('<h1>Headline</h1><p>Published: January 1, 2026</p>', _META_TIMES_2026, None, None,
+                 date(2026, 1, 1), id="visibly-published-date-equal-to-meta-modified-stays"),
+    pytest.param('<h1>Headline</h1><p>December 30, 2025</p>', _META_TIMES_2026, None, None,
+                 date(2025, 12, 30), id="unlabelled-shown-date-not-the-modified-date-stays"),
+    pytest.param('<h1>Headline</h1><p>January 1, 2026</p>', "",
+                 {"@type": "Article", "datePublished": "2022-05-10T17:34:08+00:00",
+                  "dateModified": "2026-01-01T21:00:18+00:00"}, None,
+                 date(2026, 1, 1), id="unlabelled-shown-modified-date-with-json-ld-stays"),
     pytest.param(_UPDATED_2019, _PUBLISHED_2015 + '<link rel="canonical" href="https://x.com/2019/03/spray.html">',
                  None, None, date(2019, 3, 11), id="url-date-agreeing-with-the-shown-date-keeps-it"),
     pytest.param(_TWO_UNLABELLED, "", {"@type": "Article", "datePublished": "2025-01-16T00:00:27+00:00"}, None,
