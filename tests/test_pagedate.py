@@ -104,6 +104,20 @@ _PUBDATE_FAR_DOWN = ('<h1>Headline</h1>' + "<p>Paragraph of body text that goes 
                  date(2026, 1, 1), id="unlabelled-shown-modified-date-with-json-ld-stays"),
     pytest.param(_UPDATED_2019, _PUBLISHED_2015 + '<link rel="canonical" href="https://x.com/2019/03/spray.html">',
                  None, None, date(2019, 3, 11), id="url-date-agreeing-with-the-shown-date-keeps-it"),
+    pytest.param('<h1>Tiny homes</h1><p>Chris Carroll</p><p>30 Sep 2022, 11:07am</p><p>Body text.</p>'
+                 '<p class="disclaimer">This article was originally published on \n 26 Sep 2019 at 4:12pm \n '
+                 'but has been regularly updated to keep the information accurate.</p>', "", None, None,
+                 date(2019, 9, 26), id="originally-published-statement-beats-a-later-shown-date"),
+    pytest.param('<h1>Headline</h1><p>Updated March 1, 2024</p><p>This page was <b>originally posted on '
+                 'Wednesday, March 2, 2022</b>.</p>', "", None, None,
+                 date(2022, 3, 2), id="originally-posted-with-a-weekday"),
+    pytest.param('<h1>Headline</h1><p>March 1, 2024</p><p>This article was originally published on The '
+                 'Conversation on 5 March 2018.</p>', "", None, None,
+                 date(2024, 3, 1), id="originally-published-elsewhere-is-not-the-date"),
+    pytest.param('<h1>Headline</h1><p>March 1, 2024</p><p>Originally published June 2, 2024.</p>', "", None, None,
+                 date(2024, 3, 1), id="originally-published-after-the-shown-date-is-ignored"),
+    pytest.param('<h1>Headline</h1><script>var s = "originally published on 26 Sep 2019";</script>', "", None,
+                 "2024-05-06", date(2024, 5, 6), id="originally-published-in-a-script-is-ignored"),
     pytest.param(_TWO_UNLABELLED, "", {"@type": "Article", "datePublished": "2025-01-16T00:00:27+00:00"}, None,
                  date(2025, 1, 16), id="two-unlabelled-header-dates-metadata-confirms-one"),
     pytest.param(_TWO_UNLABELLED, "", None, None, date(2025, 7, 15), id="two-unlabelled-header-dates-first-after-h1"),
